@@ -1,0 +1,30 @@
+"""The JSON API at /api/v1/: one NinjaAPI, one router per domain app."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+
+from phongdich.accounts.api import router as accounts_router
+from phongdich.core.api import AUTH, install_error_handlers
+from phongdich.geo.api import router as geo_router
+from phongdich.people.api import router as people_router
+
+api = NinjaAPI(
+    title="PhòngDịch API",
+    version="1",
+    description=(
+        "The province's epidemic response platform. Authenticate with a signed-in session or "
+        "`Authorization: Bearer <token>` (create tokens under API tokens). Every 4xx answers "
+        '`{"detail": "...", "errors": [{"field": "...", "message": "..."}]}`. Records outside your '
+        "jurisdiction answer 404."
+    ),
+    urls_namespace="api",
+    auth=AUTH,
+    # Swagger UI is served from ninja's bundled static files: no CDN.
+    docs=Swagger(settings={"persistAuthorization": True}),
+)
+install_error_handlers(api)
+api.add_router("/persons", people_router)
+api.add_router("/units", geo_router)
+api.add_router("/tokens", accounts_router)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "phongdich.core"
+    verbose_name = "PhòngDịch core"

@@ -1,0 +1,114 @@
+"""phongdich demo: everything a newcomer needs, in one command. Safe to run again."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from phongdich.accounts import services as accounts
+from phongdich.accounts.models import User
+from phongdich.accounts.roles import Role
+from phongdich.geo import services as geo
+from phongdich.geo.models import AdministrativeUnit
+from phongdich.people.models import Person
+
+DEMO_SCALE = 0.01
+DEMO_SEED = 2021
+# Demo only: the command refuses to run in production mode, so this password never guards real data.
+DEMO_PASSWORD = "phongdich-demo"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: Role
+    unit_code: str
+    label: str
+
+
+HA_LONG = "193"
+HA_KHANH = "06649"
+PROVINCE = "22"
+
+DEMO_ACCOUNTS = (
+    DemoAccount("demo-tinh", Role.PROVINCE_ADMIN, PROVINCE, "province administrator, all of Quảng Ninh"),
+    DemoAccount("demo-cdc", Role.EPIDEMIOLOGIST, PROVINCE, "CDC epidemiologist, province"),
+    DemoAccount("demo-lanhdao", Role.LEADER, PROVINCE, "leader: aggregates only"),
+    DemoAccount("demo-huyen", Role.DISTRICT_OFFICER, HA_LONG, "district officer, Hạ Long"),
+    DemoAccount("demo-xa", Role.COMMUNE_OFFICER, HA_KHANH, "commune officer, Phường Hà Khánh"),
+    DemoAccount("demo-xetnghiem", Role.LAB_TECHNICIAN, PROVINCE, "lab technician, province"),
+    DemoAccount("demo-tiemchung", Role.VACCINATOR, HA_LONG, "vaccinator, Hạ Long"),
+    DemoAccount("demo-cachly", Role.QUARANTINE_STAFF, HA_LONG, "quarantine facility staff, Hạ Long"),
+    DemoAccount("demo-diadiem", Role.VENUE_OPERATOR, HA_KHANH, "venue operator, Phường Hà Khánh"),
+    DemoAccount("demo-chot", Role.CHECKPOINT_OFFICER, HA_LONG, "checkpoint officer, Hạ Long"),
+    DemoAccount("demo-congdan", Role.CITIZEN, HA_KHANH, "citizen of Phường Hà Khánh"),
+)
+
+
+def ensure_demo_accounts() -> list[DemoAccount]:
+    """Create the demo accounts that are missing; existing ones keep what their users changed."""
+    password_hash = make_password(DEMO_PASSWORD)
+    units = {
+        unit.code: unit for unit in AdministrativeUnit.objects.filter(code__in={a.unit_code for a in DEMO_ACCOUNTS})
+    }
+    with transaction.atomic():
+        for account in DEMO_ACCOUNTS:
+            if User.objects.filter(username=account.username).exists():
+                continue
+            unit = units[account.unit_code]
+            user = accounts.create_account(
+                account.username,
+                role=account.role,
+                units=[] if account.role == Role.CITIZEN else [unit],
+                password_hash=password_hash,
+                full_name=account.label,
+            )
+            if account.role == Role.CITIZEN:
+                user.person = (
+                    Person.objects.filter(home_commune=unit, account__isnull=True, citizen_id__isnull=False)
+                    .order_by("id")
+                    .first()
+                )
+                user.save(update_fields=["person"])
+    return list(DEMO_ACCOUNTS)
+
+
+class Command(BaseCommand):
+    help = "Set up a demo site (SQLite, Quảng Ninh, synthetic people, one account per role) and serve it."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="Set everything up but do not start the server")
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000)")
+        parser.add_argument("--scale", type=float, default=DEMO_SCALE, help="Synthetic population scale")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("The demo creates accounts with a published password: not in production mode.")
+        self.stdout.write(f"Data folder: {settings.HOME}")
+        call_command("migrate", interactive=False, verbosity=0)
+        result = geo.load_bundled_province()
+        self.stdout.write(f"Units: {result.districts} districts, {result.communes} communes of Quảng Ninh.")
+        if not Person.objects.exists():
+            self.stdout.write("Generating the synthetic population…")
+            call_command("synth", scale=options["scale"], seed=DEMO_SEED, stdout=self.stdout)
+        else:
+            self.stdout.write(f"People: {Person.objects.count():,} already registered, kept.")
+        demo_accounts = ensure_demo_accounts()
+        host = options["addr"]
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"PhòngDịch demo: http://{host}/  (API docs: http://{host}/api/v1/docs)"))
+        self.stdout.write(f"Log in with one of these accounts, password '{DEMO_PASSWORD}':")
+        for account in demo_accounts:
+            self.stdout.write(f"  {account.username:<16} {account.label}")
+        self.stdout.write("Synthetic staff of every commune and district: xa-<code>, huyen-<code> (see README).")
+        if options["no_serve"]:
+            return
+        self.stdout.write("Press Ctrl+C to stop.")
+        call_command("runserver", host, use_reloader=False)

@@ -1,0 +1,118 @@
+"""Read-only helpers the screens need that are not person records: units in scope, aggregate figures.
+
+Person rows are never read here; the one person-model query is :func:`registered_counts`, which only
+counts, by unit, within the units the account is assigned to (leaders see such figures and no rows).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+from phongdich.geo.models import AdministrativeUnit, Level
+from phongdich.people.models import Person
+
+if TYPE_CHECKING:
+    from phongdich.accounts.models import User
+
+Choice = tuple[str, str]
+GroupedChoices = list[tuple[str, list[Choice]]]
+
+
+def _within(user: User) -> models.Q | None:
+    """Units at or below the account's units; None when the account has none (and is no superuser)."""
+    if user.is_superuser:
+        return models.Q()
+    paths = user.unit_paths()
+    if not paths:
+        return None
+    condition = models.Q(pk__in=[])
+    for path in paths:
+        condition |= models.Q(path__startswith=path)
+    return condition
+
+
+def communes_in_scope(user: User) -> list[AdministrativeUnit]:
+    """The communes an account works in: those of its units and of every unit below them."""
+    within = _within(user)
+    if within is None:
+        return []
+    return list(AdministrativeUnit.objects.communes().filter(within).select_related("parent").order_by("path"))
+
+
+def commune_choices(user: User) -> GroupedChoices:
+    """Communes in scope for a <select>, grouped by district."""
+    groups: dict[str, list[Choice]] = {}
+    for commune in communes_in_scope(user):
+        district = commune.parent.name if commune.parent else ""
+        groups.setdefault(district, []).append((commune.code, commune.name))
+    return list(groups.items())
+
+
+@dataclass
+class UnitFigures:
+    """A unit's population (census) and how many persons are registered there: numbers, no rows."""
+
+    unit: AdministrativeUnit
+    registered: int
+    parts: list[UnitFigures] = field(default_factory=list)
+
+
+def registered_counts(unit: AdministrativeUnit) -> dict[str, int]:
+    """Registered persons per home commune (by commune path) at or below ``unit``: one GROUP BY."""
+    rows = (
+        Person.objects.filter(home_commune__path__startswith=unit.path)
+        .order_by()
+        .values("home_commune__path")
+        .annotate(n=models.Count("pk"))
+    )
+    return {row["home_commune__path"]: row["n"] for row in rows}
+
+
+def unit_figures(user: User) -> list[UnitFigures]:
+    """For each assigned unit: its total, and the same for the units one level below it."""
+    units = user.assigned_units()
+    if not units and user.is_superuser:
+        units = list(AdministrativeUnit.objects.provinces())
+    figures = []
+    for unit in sorted(units, key=lambda u: u.path):
+        counts = registered_counts(unit)
+        by_prefix: dict[str, int] = defaultdict(int)
+        children = list(unit.children.order_by("path")) if unit.level != Level.COMMUNE else []
+        for path, n in counts.items():
+            for child in children:
+                if path.startswith(child.path):
+                    by_prefix[child.path] += n
+        parts = [UnitFigures(child, by_prefix[child.path]) for child in children]
+        figures.append(UnitFigures(unit, sum(counts.values()), parts))
+    return figures
+
+
+@dataclass
+class DistrictNode:
+    unit: AdministrativeUnit
+    communes: list[AdministrativeUnit] = field(default_factory=list)
+
+
+@dataclass
+class ProvinceNode:
+    unit: AdministrativeUnit
+    districts: list[DistrictNode] = field(default_factory=list)
+
+
+def unit_tree() -> list[ProvinceNode]:
+    """Every province › district › commune, in code order (reference data: the same for everyone)."""
+    provinces: dict[int, ProvinceNode] = {}
+    districts: dict[int, DistrictNode] = {}
+    for unit in AdministrativeUnit.objects.order_by("path"):
+        if unit.level == Level.PROVINCE:
+            provinces[unit.pk] = ProvinceNode(unit)
+        elif unit.level == Level.DISTRICT and unit.parent_id in provinces:
+            districts[unit.pk] = DistrictNode(unit)
+            provinces[unit.parent_id].districts.append(districts[unit.pk])
+        elif unit.level == Level.COMMUNE and unit.parent_id in districts:
+            districts[unit.parent_id].communes.append(unit)
+    return list(provinces.values())

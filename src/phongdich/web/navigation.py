@@ -1,0 +1,77 @@
+"""The menu each role sees. A screen appears only for the roles that may use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from phongdich.core import access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    resource: str | None = None
+    action: str = "view"
+    staff_only: bool = False
+    citizen_only: bool = False
+    # Other screens (url names) that belong to this item, so it stays highlighted on them.
+    section: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+    def covers(self, url_name: str | None) -> bool:
+        return url_name is not None and (url_name == self.url_name or url_name in self.section)
+
+
+MENU: tuple[NavItem, ...] = (
+    NavItem(_("Home"), "home"),
+    NavItem(
+        _("People"),
+        "person-list",
+        resource="person",
+        section=("person-detail", "person-create", "person-edit"),
+    ),
+    NavItem(_("My record"), "my-record", citizen_only=True, section=("my-record-edit",)),
+    NavItem(_("Units"), "unit-list", staff_only=True),
+    NavItem(_("Audit log"), "audit-list", resource="audit"),
+    NavItem(_("API tokens"), "token-list", staff_only=True),
+)
+
+
+def is_staff_user(user: Any) -> bool:
+    """Staff roles (everyone but citizens) and superusers: the screens of the health service."""
+    return bool(user is not None and user.is_authenticated and (user.is_superuser or user.is_staff_role))
+
+
+def is_citizen(user: Any) -> bool:
+    return bool(user is not None and user.is_authenticated and not user.is_superuser and user.role == "citizen")
+
+
+def may_list_people(user: Any) -> bool:
+    """The person list: roles that may view person records, except citizens (they see their own record)."""
+    return access.can(user, "person", "view") and not is_citizen(user)
+
+
+def menu_for(user: Any) -> list[NavItem]:
+    if user is None or not user.is_authenticated:
+        return []
+    items = []
+    for item in MENU:
+        if item.staff_only and not is_staff_user(user):
+            continue
+        if item.citizen_only and not is_citizen(user):
+            continue
+        if item.resource and not access.can(user, item.resource, item.action):
+            continue
+        if item.resource == "person" and is_citizen(user):
+            continue
+        items.append(item)
+    return items
