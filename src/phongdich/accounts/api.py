@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Path, Router, Schema, Status
 
 from phongdich.accounts import services
 from phongdich.accounts.models import ApiToken
@@ -55,11 +55,11 @@ def list_tokens(request: HttpRequest) -> list[TokenOut]:
 
 
 @router.post("", response={201: NewTokenOut, **ERRORS}, summary="Issue an API token")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, NewTokenOut]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[NewTokenOut]:
     token, secret = services.issue_token(
         actor(request), label=payload.label, kind=payload.kind, expires_at=payload.expires_at
     )
-    return 201, NewTokenOut(**TokenOut.of(token).model_dump(), token=secret)
+    return Status(201, NewTokenOut(**TokenOut.of(token).model_dump(), token=secret))
 
 
 @router.delete("/{token_id}", response={200: TokenOut, **ERRORS}, summary="Revoke an API token")

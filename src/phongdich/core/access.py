@@ -59,11 +59,12 @@ def scope(user: User | AnonymousUser | None, model: type[models.Model], action: 
         if person_lookup is None or user.person_id is None:
             return NOTHING
         return models.Q(**{person_lookup: user.person_id})
-    if jurisdiction is None:
-        return models.Q()
     paths = user.unit_paths()
     if not paths:
+        # Staff without units see nothing, even of records that belong to no unit (deny by default).
         return NOTHING
+    if jurisdiction is None:
+        return models.Q()
     condition = NOTHING
     for path in paths:
         condition |= models.Q(**{f"{jurisdiction}__path__startswith": path})

@@ -46,7 +46,16 @@ class TokenAuth(HttpBearer):
 
 
 class BrowserSession(SessionAuth):
-    """The signed-in web session (htmx screens, the interactive docs). CSRF is checked by ninja."""
+    """The signed-in web session (htmx screens, the interactive docs). CSRF is checked by ninja.
+
+    Only a request that carries the session cookie is a session request: a client with a wrong
+    token and no cookie gets 401, not a CSRF complaint about a cookie it never had.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super().__call__(request)
 
 
 AUTH = [TokenAuth(), BrowserSession()]

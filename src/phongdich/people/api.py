@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from phongdich.core.api import ERRORS, InputSchema, Page, actor, check_query_text, paginate
 from phongdich.people import services
@@ -90,9 +90,9 @@ def _input(payload: PersonIn | PersonPatch) -> services.PersonInput:
 
 
 @router.post("", response={201: PersonOut, **ERRORS}, summary="Register a person")
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     person = services.create_person(actor(request), _input(payload))
-    return 201, PersonOut.of(services.get_person(actor(request), person.pk))
+    return Status(201, PersonOut.of(services.get_person(actor(request), person.pk)))
 
 
 @router.get("", response={200: Page[PersonOut], **ERRORS}, summary="Search persons in your jurisdiction")

@@ -8,6 +8,7 @@ the last two digits of the birth year, digits 7–12 a serial. CMND: the older 9
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import phonenumbers
 from django.utils.translation import gettext as _
@@ -96,8 +97,11 @@ def cccd_century_sex_digit(year: int, sex: str) -> str:
 
 def normalise_citizen_id(raw: str) -> str:
     digits = "".join(raw.split())
-    if not digits.isdigit():
+    # isdecimal, not isdigit: "²" is a digit to Python but no ID number holds one. Full-width and other
+    # decimal digits are read as the ASCII digits they stand for, so every stored ID is ASCII.
+    if not digits.isdecimal():
         raise IdentityError(_("A citizen ID has digits only."))
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in digits)
     if len(digits) not in (9, 12):
         raise IdentityError(_("A citizen ID has 12 digits (CCCD) or 9 (CMND), not %(count)s.") % {"count": len(digits)})
     return digits
@@ -132,6 +136,9 @@ def validate_citizen_id(raw: str, *, sex: str | None, date_of_birth: dt.date | N
 def normalise_phone(raw: str) -> str:
     """'0912 345 678', '+84 912 345 678', '84912345678' -> '+84912345678'. Foreign numbers need '+'."""
     text = raw.strip()
+    # phonenumbers reads letters as a keypad's ("0912 ABC 678" -> 0912 222 678): a typo, not a number.
+    if any(ch.isalpha() for ch in text):
+        raise IdentityError(_("A phone number has no letters."))
     if text.startswith("84") and not text.startswith("+"):
         text = "+" + text
     try:

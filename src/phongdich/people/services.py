@@ -174,7 +174,11 @@ def create_person(actor: User, data: PersonInput) -> Person:
         for name in ("full_name", "sex", "date_of_birth", "home_commune")
         if name not in given
     ]
-    cleaned = _clean(actor, given, None)
+    try:
+        cleaned = _clean(actor, given, None)
+    except InvalidInput as invalid:
+        # Name every bad field at once: the missing ones and the malformed ones.
+        raise InvalidInput(invalid.detail, [*invalid.errors, *missing]) from None
     if missing:
         raise InvalidInput(_("The person record has errors."), missing)
     _check_duplicates(actor, cleaned, None)
@@ -200,10 +204,13 @@ def get_person(actor: User, person_id: object, action: str = "view") -> Person:
 
 def update_person(actor: User, person_id: object, data: PersonInput) -> Person:
     with transaction.atomic():
-        person = access.get_or_404(Person.objects.select_for_update(), actor, "change", pk=person_id)
+        # of=self: lock the person only, not the commune row the scope joins (nor a nullable household,
+        # which PostgreSQL refuses to lock on the outer side of a join).
+        person = access.get_or_404(Person.objects.select_for_update(of=("self",)), actor, "change", pk=person_id)
         given = data.given()
-        if actor.role == "citizen":
+        if actor.role == "citizen" and not actor.is_superuser:
             # Citizens correct their contact details; identity fields are changed by staff.
+            # (createsuperuser leaves the default role, citizen: a superuser is not limited by it.)
             given = {k: v for k, v in given.items() if k in ("phone", "address")}
         cleaned = _clean(actor, given, person)
         _check_duplicates(actor, cleaned, person)
@@ -287,9 +294,9 @@ def merge_persons(actor: User, survivor_id: object, duplicate_id: object) -> Per
             _("A person cannot be merged with itself."), [FieldError("duplicate_id", _("Choose another person."))]
         )
     with transaction.atomic():
-        survivor = access.get_or_404(Person.objects.select_for_update(), actor, "merge", pk=survivor_id)
+        survivor = access.get_or_404(Person.objects.select_for_update(of=("self",)), actor, "merge", pk=survivor_id)
         duplicate = access.get_or_404(
-            Person.objects.select_for_update().select_related("home_commune", "household"),
+            Person.objects.select_for_update(of=("self",)).select_related("home_commune", "household"),
             actor,
             "merge",
             pk=duplicate_id,

@@ -142,9 +142,7 @@ class AuditSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "person"}),
     )
     object_id = forms.CharField(label=_("Record id"), required=False, max_length=40)
-    action = forms.ChoiceField(
-        label=_("Action"), required=False, choices=[("", _("Any action")), *AuditAction.choices]
-    )
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Any action")), *AuditAction.choices])
     since = forms.DateField(label=_("From"), required=False, input_formats=DATE_INPUT_FORMATS, widget=DateInput())
     until = forms.DateField(label=_("To"), required=False, input_formats=DATE_INPUT_FORMATS, widget=DateInput())
 

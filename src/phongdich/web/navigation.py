@@ -22,6 +22,8 @@ class NavItem:
     citizen_only: bool = False
     # Other screens (url names) that belong to this item, so it stays highlighted on them.
     section: tuple[str, ...] = ()
+    # One line on the home page saying what the screen is for.
+    description: str | Promise = ""
 
     @property
     def url(self) -> str:
@@ -38,11 +40,33 @@ MENU: tuple[NavItem, ...] = (
         "person-list",
         resource="person",
         section=("person-detail", "person-create", "person-edit"),
+        description=_("Find, register and correct the persons of your area."),
     ),
-    NavItem(_("My record"), "my-record", citizen_only=True, section=("my-record-edit",)),
-    NavItem(_("Units"), "unit-list", staff_only=True),
-    NavItem(_("Audit log"), "audit-list", resource="audit"),
-    NavItem(_("API tokens"), "token-list", staff_only=True),
+    NavItem(
+        _("My record"),
+        "my-record",
+        citizen_only=True,
+        section=("my-record-edit",),
+        description=_("Your own record in the registry, and your contact details."),
+    ),
+    NavItem(
+        _("Units"),
+        "unit-list",
+        staff_only=True,
+        description=_("Districts and communes of the province, with their population."),
+    ),
+    NavItem(
+        _("Audit log"),
+        "audit-list",
+        resource="audit",
+        description=_("Who read or changed which record, and when."),
+    ),
+    NavItem(
+        _("API tokens"),
+        "token-list",
+        staff_only=True,
+        description=_("Keys for devices and programs that use the API."),
+    ),
 )
 
 

@@ -1,0 +1,86 @@
+"""phongdich synth --scale S --seed N: generate a synthetic population for the loaded province."""
+
+from __future__ import annotations
+
+import datetime as dt
+from argparse import ArgumentParser, ArgumentTypeError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
+
+from phongdich import config
+from phongdich.synth import services
+from phongdich.synth.bulk import UnsupportedDatabase
+from phongdich.synth.generator import SynthError, SynthOptions
+
+
+def iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ArgumentTypeError(f"{value!r} is not a date as YYYY-MM-DD") from None
+
+
+def staff_password_hash(password: str | None) -> tuple[str, bool]:
+    """The hash to give every staff account, and whether the demo password was used."""
+    if password:
+        return services.hash_staff_password(password), False
+    if config.is_production():
+        raise CommandError("In production, give the staff accounts' password with --staff-password.")
+    return services.hash_staff_password(services.DEMO_STAFF_PASSWORD), True
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate a synthetic population for the loaded province: people in households in every commune "
+        "(census population × scale), with names, CCCD numbers and phones, plus a health officer's account "
+        "for every district (huyen-<code>) and commune (xa-<code>). Same seed and reference date, same data."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--scale", type=float, default=0.01, help="people per census resident (1 = full size)")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--as-of", type=iso_date, default=None, help="reference date for ages (default: today in Viet Nam)"
+        )
+        parser.add_argument("--province", default=None, help="province code, when several are loaded")
+        parser.add_argument(
+            "--replace", action="store_true", help="delete the province's earlier synthetic population first"
+        )
+        parser.add_argument(
+            "--staff-password", default=None, help="password for new staff accounts (default: a demo password)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password_hash, demo_password = staff_password_hash(options["staff_password"])
+        synth_options = SynthOptions(
+            seed=options["seed"],
+            scale=options["scale"],
+            as_of=options["as_of"] or services.today_in_vietnam(),
+            staff_password_hash=password_hash,
+            replace=options["replace"],
+            province_code=options["province"],
+        )
+        try:
+            run = services.generate(synth_options)
+        except (SynthError, UnsupportedDatabase) as exc:
+            raise CommandError(str(exc)) from None
+        except IntegrityError:
+            raise CommandError(
+                "Nothing was generated: the database refused the data. If --replace was given, records "
+                "made by hand (cases, check-ins …) may refer to people of the earlier run."
+            ) from None
+        counts = run.counts
+        self.stdout.write(
+            f"Generated {counts.get('people', 0):,} people in {counts.get('households', 0):,} households across "
+            f"{counts.get('communes', 0)} communes (seed {run.seed}, scale {run.scale:g}, as of {run.as_of}) "
+            f"in {run.seconds:.1f} s."
+        )
+        if counts.get("runs_replaced"):
+            self.stdout.write("The earlier synthetic population was replaced.")
+        created = counts.get("staff_accounts_created", 0)
+        line = f"Staff accounts: {created} created, {counts.get('staff_accounts_existing', 0)} already existed."
+        if created and demo_password:
+            line += f" Their password: {services.DEMO_STAFF_PASSWORD}"
+        self.stdout.write(line)

@@ -1,0 +1,313 @@
+"""Who sees which personal record: every model with ``access_resource``, every kind of account.
+
+The models are found by iterating over the installed models, so a model added later is covered as soon
+as it declares ``access_resource``; it then needs a maker in ``MAKERS`` below (a test fails until it has one).
+The rule under test (core.access): staff see their units and everything below, citizens their own record,
+leaders nothing, a role missing from the resource's row of the permission matrix nothing, anyone else nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.apps import apps
+from django.db import models
+
+from phongdich.accounts.roles import PERMISSIONS, STAFF_ROLES, Role
+from phongdich.audit import services as audit
+from phongdich.audit.models import AuditEvent
+from phongdich.core import access
+from phongdich.core.errors import NotFound
+from phongdich.geo.models import AdministrativeUnit
+from phongdich.people import services as people
+from phongdich.people.models import Household, Person, PersonMerge
+from phongdich.people.services import PersonInput
+
+PERSONAL_MODELS = sorted(
+    (model for model in apps.get_models() if hasattr(model, "access_resource")), key=lambda m: m._meta.label
+)
+
+# The test persons' home communes: a1 and a2 in Phường Hà Khánh, c in Phường Hà Phong (both in Hạ Long),
+# b in Móng Cái (another district).
+HOMES = {"a1": "06649", "a2": "06649", "c": "06652", "b": "06727"}
+EVERYONE = frozenset(HOMES)
+_names = itertools.count()
+
+
+def _person(root, commune, **fields):
+    n = next(_names)
+    data = {
+        "full_name": ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Chiến", "Phạm Thị Dung")[n % 4],
+        "sex": "male",
+        "date_of_birth": dt.date(1950, 1, 1) + dt.timedelta(days=n),
+        "home_commune": commune,
+        **fields,
+    }
+    return people.create_person(root, PersonInput(**data))
+
+
+# model label -> how to make one record about a person (and so, in that person's commune).
+
+
+def _make_person_record(root, person):
+    return person
+
+
+def _make_household(root, person):
+    household = Household.objects.create(code=f"HK-{person.pk}", commune=person.home_commune, address="Tổ 1")
+    people.update_person(root, person.pk, PersonInput(household=household.code))
+    return household
+
+
+def _make_merge(root, person):
+    duplicate = _person(root, person.home_commune.code)
+    return people.merge_persons(root, person.pk, duplicate.pk)
+
+
+def _make_audit_event(root, person):
+    return audit.record(root, "view", "person", person.pk)
+
+
+MAKERS = {
+    "people.Person": _make_person_record,
+    "people.Household": _make_household,
+    "people.PersonMerge": _make_merge,
+    "audit.AuditEvent": _make_audit_event,
+}
+
+
+def _label(model):
+    return model._meta.label
+
+
+class World:
+    """Four persons, one record of each personal model about each, and the accounts that look at them."""
+
+    def __init__(self, make_account):
+        self.root = make_account(Role.CITIZEN, username="root")
+        self.root.is_superuser = True
+        self.root.save()
+        self.persons = {key: _person(self.root, commune) for key, commune in HOMES.items()}
+        self.records: dict[str, dict[str, models.Model]] = {}
+        for model in PERSONAL_MODELS:
+            maker = MAKERS.get(_label(model))
+            if maker is None:
+                continue
+            self.records[_label(model)] = {key: maker(self.root, person) for key, person in self.persons.items()}
+        inactive = make_account(Role.COMMUNE_OFFICER, "06649", username="inactive")
+        inactive.is_active = False
+        inactive.save()
+        citizen = make_account(Role.CITIZEN, username="citizen-a1")
+        citizen.person = self.persons["a1"]
+        citizen.save()
+        self.viewers = {
+            "commune_officer": make_account(Role.COMMUNE_OFFICER, "06649"),
+            "district_officer": make_account(Role.DISTRICT_OFFICER, "193"),
+            "province_admin": make_account(Role.PROVINCE_ADMIN, "22"),
+            "leader": make_account(Role.LEADER, "22"),
+            "no_units": make_account(Role.COMMUNE_OFFICER),
+            "admin_without_units": make_account(Role.PROVINCE_ADMIN),
+            "citizen": citizen,
+            "citizen_without_record": make_account(Role.CITIZEN),
+            "inactive": inactive,
+            "superuser": self.root,
+            "lab_technician": make_account(Role.LAB_TECHNICIAN, "06649"),
+            "quarantine_staff": make_account(Role.QUARANTINE_STAFF, "193"),
+        }
+
+    def visible(self, model, viewer, action="view"):
+        """Which persons' records of ``model`` the viewer may act on, as person keys."""
+        records = self.records[_label(model)]
+        by_pk = {record.pk: key for key, record in records.items()}
+        queryset = access.restrict(model._default_manager.filter(pk__in=by_pk), self.viewers[viewer], action)
+        return {by_pk[pk] for pk in queryset.values_list("pk", flat=True)}
+
+
+# What each viewer's units cover, as person keys.
+AREA = {
+    "commune_officer": {"a1", "a2"},
+    "district_officer": {"a1", "a2", "c"},
+    "province_admin": set(EVERYONE),
+    "leader": set(EVERYONE),
+    "no_units": set(),
+    "admin_without_units": set(),
+    "inactive": set(),
+    "lab_technician": {"a1", "a2"},
+    "quarantine_staff": {"a1", "a2", "c"},
+}
+ROLES = {
+    "commune_officer": Role.COMMUNE_OFFICER,
+    "district_officer": Role.DISTRICT_OFFICER,
+    "province_admin": Role.PROVINCE_ADMIN,
+    "leader": Role.LEADER,
+    "no_units": Role.COMMUNE_OFFICER,
+    "admin_without_units": Role.PROVINCE_ADMIN,
+    "inactive": Role.COMMUNE_OFFICER,
+    "lab_technician": Role.LAB_TECHNICIAN,
+    "quarantine_staff": Role.QUARANTINE_STAFF,
+    "citizen": Role.CITIZEN,
+    "citizen_without_record": Role.CITIZEN,
+}
+
+
+def expected(model, viewer, action="view"):
+    """The documented rule, written out independently of core.access."""
+    if viewer == "superuser":
+        return set(EVERYONE)
+    if viewer == "inactive":
+        return set()
+    role = ROLES[viewer]
+    if role == Role.LEADER or action not in PERMISSIONS[model.access_resource].get(role, frozenset()):
+        return set()
+    if role == Role.CITIZEN:
+        return {"a1"} if viewer == "citizen" and getattr(model, "person_lookup", None) else set()
+    if getattr(model, "jurisdiction_lookup", None) is None:
+        return set(EVERYONE) if AREA[viewer] else set()
+    return AREA[viewer]
+
+
+@pytest.fixture
+def world(units, make_account):
+    return World(make_account)
+
+
+def test_the_personal_models_are_found():
+    labels = {_label(model) for model in PERSONAL_MODELS}
+    assert {"people.Person", "people.Household", "people.PersonMerge", "audit.AuditEvent"} <= labels
+
+
+@pytest.mark.parametrize("model", PERSONAL_MODELS, ids=_label)
+def test_every_personal_model_is_declared_completely(model):
+    assert _label(model) in MAKERS, f"{_label(model)} holds personal data: add a maker to MAKERS in this file"
+    assert model.access_resource in PERMISSIONS, f"{model.access_resource!r} has no row in the permission matrix"
+    lookup = getattr(model, "jurisdiction_lookup", None)
+    if lookup is not None:
+        target = model
+        for part in lookup.split("__"):
+            target = target._meta.get_field(part).related_model
+        assert target is AdministrativeUnit, f"{_label(model)}.jurisdiction_lookup must reach a unit"
+    person_lookup = getattr(model, "person_lookup", None)
+    if person_lookup is not None:
+        target = model
+        for part in person_lookup.split("__"):
+            target = Person if part == "pk" and target is Person else target._meta.get_field(part).related_model
+        assert target is Person, f"{_label(model)}.person_lookup must reach a person"
+
+
+VIEWERS = [
+    "commune_officer",
+    "district_officer",
+    "province_admin",
+    "leader",
+    "no_units",
+    "admin_without_units",
+    "citizen",
+    "citizen_without_record",
+    "inactive",
+    "superuser",
+    "lab_technician",
+    "quarantine_staff",
+]
+
+
+@pytest.mark.parametrize("model", PERSONAL_MODELS, ids=_label)
+def test_each_viewer_sees_exactly_what_the_rule_allows(world, model):
+    for viewer in VIEWERS:
+        for action in ("view", "change", "merge"):
+            assert world.visible(model, viewer, action) == expected(model, viewer, action), (viewer, action)
+
+
+@pytest.mark.parametrize("model", PERSONAL_MODELS, ids=_label)
+def test_out_of_scope_records_are_not_found(world, model):
+    records = world.records[_label(model)]
+    for viewer in VIEWERS:
+        user = world.viewers[viewer]
+        allowed = expected(model, viewer)
+        for key, record in records.items():
+            queryset = model._default_manager.all()
+            if key in allowed:
+                assert access.get_or_404(queryset, user, pk=record.pk) == record
+            else:
+                with pytest.raises(NotFound):
+                    access.get_or_404(queryset, user, pk=record.pk)
+
+
+@pytest.mark.parametrize("model", PERSONAL_MODELS, ids=_label)
+def test_huge_and_malformed_ids_are_not_found(world, model):
+    for bad in (2**70, 2**63, -(2**70), "99999999999999999999", "1 OR 1=1", "", 0):
+        with pytest.raises(NotFound):
+            access.get_or_404(model._default_manager.all(), world.root, pk=bad)
+
+
+@pytest.mark.parametrize("model", PERSONAL_MODELS, ids=_label)
+@pytest.mark.parametrize("role", sorted(STAFF_ROLES))
+def test_staff_without_units_see_nothing(units, make_account, model, role):
+    user = make_account(role)
+    for action in ("view", "add", "change", "delete", "merge"):
+        # Even records that belong to no unit (the audit log): an account without units is unfinished.
+        assert access.scope(user, model, action) == access.NOTHING, (role, action)
+        assert not access.restrict(model._default_manager.all(), user, action).exists()
+
+
+# The same rule, written out per model, so the generic test above cannot be wrong in the same way as the code.
+
+
+def _seen(world, model, viewer, action="view"):
+    return world.visible(model, viewer, action)
+
+
+def test_person_records(world):
+    assert _seen(world, Person, "commune_officer") == {"a1", "a2"}
+    assert _seen(world, Person, "district_officer") == {"a1", "a2", "c"}
+    assert _seen(world, Person, "province_admin") == {"a1", "a2", "c", "b"}
+    assert _seen(world, Person, "leader") == set()
+    assert _seen(world, Person, "no_units") == set()
+    assert _seen(world, Person, "citizen") == {"a1"}
+    assert _seen(world, Person, "citizen", "change") == {"a1"}
+    assert _seen(world, Person, "citizen_without_record") == set()
+    assert _seen(world, Person, "inactive") == set()
+    assert _seen(world, Person, "lab_technician") == {"a1", "a2"}
+    assert _seen(world, Person, "lab_technician", "change") == set()
+    assert _seen(world, Person, "commune_officer", "merge") == set()
+    assert _seen(world, Person, "district_officer", "merge") == {"a1", "a2", "c"}
+    assert _seen(world, Person, "quarantine_staff", "change") == set()
+    officer = world.viewers["commune_officer"]
+    assert set(Person.objects.restrict(officer)) == {world.persons["a1"], world.persons["a2"]}
+    with pytest.raises(NotFound):
+        access.get_or_404(Person.objects.all(), officer, pk=world.persons["b"].pk)
+    with pytest.raises(NotFound):
+        access.get_or_404(Person.objects.all(), world.viewers["lab_technician"], "change", pk=world.persons["a1"].pk)
+
+
+def test_household_records(world):
+    assert _seen(world, Household, "commune_officer") == {"a1", "a2"}
+    assert _seen(world, Household, "district_officer") == {"a1", "a2", "c"}
+    assert _seen(world, Household, "province_admin") == {"a1", "a2", "c", "b"}
+    assert _seen(world, Household, "citizen") == {"a1"}
+    assert _seen(world, Household, "leader") == set()
+    assert _seen(world, Household, "lab_technician", "change") == set()
+    assert set(Household.objects.restrict(world.viewers["citizen"])) == {world.records["people.Household"]["a1"]}
+
+
+def test_merge_records(world):
+    assert PersonMerge.objects.count() == 4
+    assert _seen(world, PersonMerge, "commune_officer") == {"a1", "a2"}
+    assert _seen(world, PersonMerge, "district_officer") == {"a1", "a2", "c"}
+    assert _seen(world, PersonMerge, "province_admin") == {"a1", "a2", "c", "b"}
+    assert _seen(world, PersonMerge, "citizen") == {"a1"}
+    assert _seen(world, PersonMerge, "leader") == set()
+    assert _seen(world, PersonMerge, "inactive") == set()
+
+
+def test_audit_events(world):
+    # The trail is the province administrators' (and superusers') only; no one else reads any of it,
+    # not even the events about their own area or their own record.
+    assert _seen(world, AuditEvent, "province_admin") == {"a1", "a2", "c", "b"}
+    assert _seen(world, AuditEvent, "superuser") == {"a1", "a2", "c", "b"}
+    for viewer in ("commune_officer", "district_officer", "leader", "citizen", "lab_technician", "no_units"):
+        assert _seen(world, AuditEvent, viewer) == set(), viewer
+    assert _seen(world, AuditEvent, "province_admin", "change") == set()
+    assert _seen(world, AuditEvent, "admin_without_units") == set()
+    assert not audit.search(world.viewers["district_officer"]).exists()
