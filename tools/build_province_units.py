@@ -34,8 +34,10 @@ def main() -> None:
     unplaced: dict[str, int] = defaultdict(int)
     for row in census:
         people = int(row["population_total_2019"])
-        code = row["ward_code_2021_name_match"] or RENAMED.get((row["district_2019"], row["ward_2019"])) or RENAMED.get(
-            (row["district_2019"], row["ward_2019"], row["ward_type_2019"])
+        code = (
+            row["ward_code_2021_name_match"]
+            or RENAMED.get((row["district_2019"], row["ward_2019"]))
+            or RENAMED.get((row["district_2019"], row["ward_2019"], row["ward_type_2019"]))
         )
         if code:
             population[code] += people
@@ -59,16 +61,36 @@ def main() -> None:
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(
-            ["province_code", "province_name", "district_code", "district_name", "district_type",
-             "ward_code", "ward_name", "ward_type", "population", "latitude", "longitude"]
+            [
+                "province_code",
+                "province_name",
+                "district_code",
+                "district_name",
+                "district_type",
+                "ward_code",
+                "ward_name",
+                "ward_type",
+                "population",
+                "latitude",
+                "longitude",
+            ]
         )
         for unit in units:
             lon_lat = point_by_code.get(unit["ward_code"])
             writer.writerow(
-                [unit["province_code"], unit["province_name"], unit["district_code"], unit["district_name"],
-                 unit["district_type"], unit["ward_code"], unit["ward_name"], unit["ward_type"],
-                 population[unit["ward_code"]],
-                 f"{lon_lat[1]:.6f}" if lon_lat else "", f"{lon_lat[0]:.6f}" if lon_lat else ""]
+                [
+                    unit["province_code"],
+                    unit["province_name"],
+                    unit["district_code"],
+                    unit["district_name"],
+                    unit["district_type"],
+                    unit["ward_code"],
+                    unit["ward_name"],
+                    unit["ward_type"],
+                    population[unit["ward_code"]],
+                    f"{lon_lat[1]:.6f}" if lon_lat else "",
+                    f"{lon_lat[0]:.6f}" if lon_lat else "",
+                ]
             )
     print(f"wrote {out} ({len(units)} communes, {sum(population.values())} people)")
 

@@ -6,6 +6,8 @@
 - ``make_cccd(date_of_birth, sex)``: a CCCD number that agrees with the birth year and sex.
 - ``api_client(user)``: a ``django.test.Client`` sending a fresh API token of that user.
 - ``english``: messages in English for one test (the default language is Vietnamese).
+- ``province_admin`` (unit 22), ``district_officer`` (193 Hạ Long), ``commune_officer`` (06649 Hà Khánh).
+- ``AccountFactory`` / ``PersonFactory``: factory-boy factories over the same services.
 
 Fixtures and factories here are generic: every app's tests may use them.
 """

@@ -51,7 +51,7 @@ class NewTokenOut(TokenOut):
 
 @router.get("", response={200: list[TokenOut], **ERRORS}, summary="Your API tokens")
 def list_tokens(request: HttpRequest) -> list[TokenOut]:
-    return [TokenOut.of(t) for t in ApiToken.objects.filter(user=actor(request))[:100]]
+    return [TokenOut.of(t) for t in services.tokens_of(actor(request))]
 
 
 @router.post("", response={201: NewTokenOut, **ERRORS}, summary="Issue an API token")

@@ -67,6 +67,11 @@ def issue_token(
     return token, secret
 
 
+def tokens_of(user: User, limit: int = 100) -> list[ApiToken]:
+    """The account's own tokens, newest first (only ever its own)."""
+    return list(ApiToken.objects.filter(user=user)[:limit])
+
+
 def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens. Another user's token looks missing."""
     token = ApiToken.objects.filter(user=user, pk=token_id).first() if 0 < token_id < 2**63 else None

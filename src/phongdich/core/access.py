@@ -65,10 +65,7 @@ def scope(user: User | AnonymousUser | None, model: type[models.Model], action: 
         return NOTHING
     if jurisdiction is None:
         return models.Q()
-    condition = NOTHING
-    for path in paths:
-        condition |= models.Q(**{f"{jurisdiction}__path__startswith": path})
-    return condition
+    return units_within(paths, prefix=f"{jurisdiction}__")
 
 
 def restrict(
@@ -89,6 +86,23 @@ def get_or_404(
         return restrict(queryset, user, action).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound() from None
+
+
+def units_within(paths: list[str], prefix: str = "") -> models.Q:
+    """Units (or records via ``prefix``, e.g. ``"home_commune__"``) at or below any of ``paths``."""
+    condition = NOTHING
+    for path in paths:
+        condition |= models.Q(**{f"{prefix}path__startswith": path})
+    return condition
+
+
+def unit_scope(user: User | AnonymousUser | None) -> models.Q:
+    """The administrative units an account works in: its units and everything below them."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.is_superuser:
+        return models.Q()
+    return units_within(user.unit_paths())
 
 
 def unit_in_scope(user: User | AnonymousUser | None, unit_path: str) -> bool:

@@ -127,8 +127,7 @@ def update_person(request: HttpRequest, payload: PersonPatch, person_id: int = P
 @router.get("/{person_id}/duplicates", response={200: list[PersonOut], **ERRORS}, summary="Probable duplicates")
 def person_duplicates(request: HttpRequest, person_id: int = PersonId) -> list[PersonOut]:
     person = services.get_person(actor(request), person_id)
-    found = list(services.duplicates_of(actor(request), person)[:50])
-    services.record_list_read(actor(request), found, {"duplicates_of": str(person.pk)})
+    found = services.duplicates_of(actor(request), person)
     return [PersonOut.of(p) for p in found]
 
 

@@ -265,12 +265,42 @@ def record_list_read(actor: User, persons: list[Person], criteria: dict[str, str
         )
 
 
-def duplicates_of(actor: User, person: Person) -> models.QuerySet[Person]:
-    """Other visible records that are probably the same person."""
+def household_members(actor: User, person: Person, limit: int = 50) -> list[Person]:
+    """The other members of the person's household that the actor may see; the read is audited."""
+    if person.household_id is None:
+        return []
+    members = list(
+        access.restrict(Person.objects.filter(household_id=person.household_id), actor, "view")
+        .exclude(pk=person.pk)
+        .select_related("home_commune")[:limit]
+    )
+    record_list_read(actor, members, {"household_of": str(person.pk)})
+    return members
+
+
+def count_registered_by_commune(unit: AdministrativeUnit) -> dict[str, int]:
+    """Registered persons per home commune (by path) at or below ``unit``: figures, no rows, so not audited."""
+    rows = (
+        Person.objects.filter(home_commune__path__startswith=unit.path)
+        .order_by()
+        .values("home_commune__path")
+        .annotate(n=models.Count("pk"))
+    )
+    return {row["home_commune__path"]: row["n"] for row in rows}
+
+
+def duplicates_of(actor: User, person: Person, limit: int = 50) -> list[Person]:
+    """Other visible records that are probably the same person; the read is audited."""
     candidates = models.Q(name_key=person.name_key, date_of_birth=person.date_of_birth)
     if person.phone:
         candidates &= models.Q(phone=person.phone)
-    return access.restrict(Person.objects.filter(candidates).exclude(pk=person.pk), actor, "view")
+    found = list(
+        access.restrict(Person.objects.filter(candidates).exclude(pk=person.pk), actor, "view").select_related(
+            "home_commune", "household"
+        )[:limit]
+    )
+    record_list_read(actor, found, {"duplicates_of": str(person.pk)})
+    return found
 
 
 def _snapshot(person: Person) -> dict[str, Any]:

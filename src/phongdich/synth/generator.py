@@ -444,12 +444,11 @@ class PeopleStep:
 
         surnames = surname_table()
         surname_values, surname_cumulative, surname_total = surnames.values, surnames.cumulative, surnames.total
-        name_tables = {
-            (sex, recent): (table.values, table.cumulative, table.total)
-            for sex in (MALE, FEMALE)
-            for recent in (False, True)
-            for table in (middle_and_given_table(sex, recent),)
-        }
+        name_tables = {}
+        for sex in (MALE, FEMALE):
+            for recent in (False, True):
+                table = middle_and_given_table(sex, recent)
+                name_tables[(sex, recent)] = (table.values, table.cumulative, table.total)
         phones = mobile_prefix_table()
         phone_values, phone_cumulative, phone_total = phones.values, phones.cumulative, phones.total
         phone_share_by_age = [phone_share(age) for age in range(MAX_AGE + 1)]

@@ -1,7 +1,7 @@
 """Read-only helpers the screens need that are not person records: units in scope, aggregate figures.
 
-Person rows are never read here; the one person-model query is :func:`registered_counts`, which only
-counts, by unit, within the units the account is assigned to (leaders see such figures and no rows).
+Person rows are never read here: the figures are counts by unit from ``people.services`` (leaders see
+such figures and no rows).
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import models
-
+from phongdich.core import access
 from phongdich.geo.models import AdministrativeUnit, Level
-from phongdich.people.models import Person
+from phongdich.people import services as people
 
 if TYPE_CHECKING:
     from phongdich.accounts.models import User
@@ -22,25 +21,10 @@ Choice = tuple[str, str]
 GroupedChoices = list[tuple[str, list[Choice]]]
 
 
-def _within(user: User) -> models.Q | None:
-    """Units at or below the account's units; None when the account has none (and is no superuser)."""
-    if user.is_superuser:
-        return models.Q()
-    paths = user.unit_paths()
-    if not paths:
-        return None
-    condition = models.Q(pk__in=[])
-    for path in paths:
-        condition |= models.Q(path__startswith=path)
-    return condition
-
-
 def communes_in_scope(user: User) -> list[AdministrativeUnit]:
     """The communes an account works in: those of its units and of every unit below them."""
-    within = _within(user)
-    if within is None:
-        return []
-    return list(AdministrativeUnit.objects.communes().filter(within).select_related("parent").order_by("path"))
+    communes = AdministrativeUnit.objects.communes().filter(access.unit_scope(user))
+    return list(communes.select_related("parent").order_by("path"))
 
 
 def commune_choices(user: User) -> GroupedChoices:
@@ -61,17 +45,6 @@ class UnitFigures:
     parts: list[UnitFigures] = field(default_factory=list)
 
 
-def registered_counts(unit: AdministrativeUnit) -> dict[str, int]:
-    """Registered persons per home commune (by commune path) at or below ``unit``: one GROUP BY."""
-    rows = (
-        Person.objects.filter(home_commune__path__startswith=unit.path)
-        .order_by()
-        .values("home_commune__path")
-        .annotate(n=models.Count("pk"))
-    )
-    return {row["home_commune__path"]: row["n"] for row in rows}
-
-
 def unit_figures(user: User) -> list[UnitFigures]:
     """For each assigned unit: its total, and the same for the units one level below it."""
     units = user.assigned_units()
@@ -79,7 +52,7 @@ def unit_figures(user: User) -> list[UnitFigures]:
         units = list(AdministrativeUnit.objects.provinces())
     figures = []
     for unit in sorted(units, key=lambda u: u.path):
-        counts = registered_counts(unit)
+        counts = people.count_registered_by_commune(unit)
         by_prefix: dict[str, int] = defaultdict(int)
         children = list(unit.children.order_by("path")) if unit.level != Level.COMMUNE else []
         for path, n in counts.items():

@@ -136,12 +136,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
     person = people.get_person(user, pk)
-    members = []
-    if person.household_id is not None:
-        members = list(people.search_persons(user).filter(household_id=person.household_id).exclude(pk=person.pk)[:50])
-        people.record_list_read(user, members, {"household_of": str(person.pk)})
-    duplicates = list(people.duplicates_of(user, person)[:20])
-    people.record_list_read(user, duplicates, {"duplicates_of": str(person.pk)})
+    members = people.household_members(user, person)
+    duplicates = people.duplicates_of(user, person, limit=20)
     return render(
         request,
         "web/person_detail.html",
@@ -315,7 +311,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         "web/token_list.html",
         {
             "form": form,
-            "tokens": ApiToken.objects.filter(user=user)[:100],
+            "tokens": accounts.tokens_of(user),
             "new_token": new_token,
             "secret": secret,
         },
