@@ -89,6 +89,8 @@ class IdentityError(ValueError):
 
 
 def cccd_century_sex_digit(year: int, sex: str) -> str:
+    if sex not in ("male", "female"):
+        raise IdentityError(_("Sex is 'male' or 'female'."))
     century_index = (year // 100) - 19  # 1900s -> 0, 2000s -> 1 …
     if not 0 <= century_index <= 4:
         raise IdentityError(_("No CCCD century digit exists for birth year %(year)s.") % {"year": year})

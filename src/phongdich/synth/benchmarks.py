@@ -15,11 +15,12 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from phongdich import config
 from phongdich.geo.models import AdministrativeUnit
 from phongdich.geo.services import load_bundled_province
 from phongdich.people.models import Household, Person
 from phongdich.synth import services
-from phongdich.synth.generator import SynthOptions
+from phongdich.synth.generator import SynthError, SynthOptions
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,9 @@ def register(benchmark: Benchmark) -> None:
 
 
 def _synth_arguments(parser: ArgumentParser) -> None:
-    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--scale", type=float, default=0.1, help="people per census resident (1 = full size)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--province", default=None)
+    parser.add_argument("--province", default=None, help="province code, when several are loaded")
 
 
 def _vacuum_people_tables() -> None:
@@ -64,6 +65,9 @@ def run_synth(options: dict[str, Any]) -> dict[str, Any]:
     synthetic population, timed apart with the vacuum that follows (``clear_seconds``), so
     ``seconds`` is always a generation into an empty province, staff accounts, audit and commit included.
     """
+    if config.is_production():
+        # It replaces data and creates staff accounts with the published demo password.
+        raise SynthError("Benchmarks are not run against a production installation.")
     units_loaded = False
     if not AdministrativeUnit.objects.communes().exists():
         load_bundled_province()

@@ -343,8 +343,18 @@ def heads_and_members(rng: random.Random, people: int, households: int) -> tuple
 
 
 PERSON_FIELDS = (
-    "id", "full_name", "name_key", "sex", "date_of_birth", "citizen_id", "phone",
-    "home_commune", "address", "household", "created_at", "updated_at",
+    "id",
+    "full_name",
+    "name_key",
+    "sex",
+    "date_of_birth",
+    "citizen_id",
+    "phone",
+    "home_commune",
+    "address",
+    "household",
+    "created_at",
+    "updated_at",
 )
 HOUSEHOLD_FIELDS = ("id", "code", "commune", "address")
 
@@ -454,7 +464,10 @@ class PeopleStep:
         phone_share_by_age = [phone_share(age) for age in range(MAX_AGE + 1)]
         calendar = state.calendar
         first_day, days_in_window, iso_day, year_of_day = (
-            calendar.first_day, calendar.days_in_window, calendar.iso, calendar.year
+            calendar.first_day,
+            calendar.days_in_window,
+            calendar.iso,
+            calendar.year,
         )
         century_sex_digit = state.century_sex_digit
         next_citizen_id = state.citizen_ids.next
@@ -496,10 +509,22 @@ class PeopleStep:
                     while phone in phones_used:  # unique within the run
                         phone = f"{prefix}{int(random_() * 1_000_000):06d}"
                     phones_used.add(phone)
-                person_rows.append((
-                    person_id, f"{surname} {given}", f"{surname_key} {given_key}", sex, iso_day[day],
-                    citizen_id, phone, commune_id, address, household_id, stamp, stamp,
-                ))
+                person_rows.append(
+                    (
+                        person_id,
+                        f"{surname} {given}",
+                        f"{surname_key} {given_key}",
+                        sex,
+                        iso_day[day],
+                        citizen_id,
+                        phone,
+                        commune_id,
+                        address,
+                        household_id,
+                        stamp,
+                        stamp,
+                    )
+                )
                 person_id += 1
             household_id += 1
         state.next_person_id = person_id

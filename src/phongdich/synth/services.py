@@ -34,9 +34,10 @@ def hash_staff_password(password: str) -> str:
 
 
 def resolve_province(code: str | None = None) -> AdministrativeUnit:
+    """The province asked for ("22" or, as in a CCCD, "022"), or the only one loaded."""
     provinces = AdministrativeUnit.objects.provinces()
     if code:
-        province = provinces.filter(code=code.lstrip("0") or code).first() or provinces.filter(code=code).first()
+        province = provinces.filter(code__in={code, code.lstrip("0")}).first()
         if province is None:
             raise SynthError(f"No province with code {code} is loaded.")
         return province
@@ -96,9 +97,7 @@ def generate(options: SynthOptions, plan: list[Step] | None = None) -> SynthRun:
         communes = list(units.communes().order_by("code"))
         if not communes:
             raise SynthError(f"{province.name} has no communes loaded: run `phongdich load-units` first.")
-        run = SynthRun.objects.create(
-            province=province, seed=options.seed, scale=options.scale, as_of=options.as_of
-        )
+        run = SynthRun.objects.create(province=province, seed=options.seed, scale=options.scale, as_of=options.as_of)
         context = SynthContext(
             options=options,
             province=province,

@@ -42,16 +42,20 @@ def province(db):
 
 def synth(*extra: str, scale: float = SCALE, seed: int = 7) -> str:
     out = StringIO()
-    call_command(
-        "synth", "--scale", str(scale), "--seed", str(seed), "--as-of", AS_OF.isoformat(), *extra, stdout=out
-    )
+    call_command("synth", "--scale", str(scale), "--seed", str(seed), "--as-of", AS_OF.isoformat(), *extra, stdout=out)
     return out.getvalue()
 
 
 def snapshot() -> list[tuple[object, ...]]:
     return list(
         Person.objects.order_by("id").values_list(
-            "full_name", "sex", "date_of_birth", "citizen_id", "phone", "address", "household__code",
+            "full_name",
+            "sex",
+            "date_of_birth",
+            "citizen_id",
+            "phone",
+            "address",
+            "household__code",
             "home_commune__code",
         )
     )
@@ -127,8 +131,12 @@ def test_citizen_ids_already_in_the_database_are_not_given_again(province):
     taken.save(update_fields=["citizen_id"])
     # A real registration holding a number the same seed will generate again.
     real = Person.objects.create(
-        full_name="Người Thật", name_key="nguoi that", sex=taken.sex, date_of_birth=taken.date_of_birth,
-        citizen_id=number, home_commune=AdministrativeUnit.objects.communes().first(),
+        full_name="Người Thật",
+        name_key="nguoi that",
+        sex=taken.sex,
+        date_of_birth=taken.date_of_birth,
+        citizen_id=number,
+        home_commune=AdministrativeUnit.objects.communes().first(),
     )
     synth("--replace")
     assert Person.objects.filter(citizen_id=real.citizen_id).get() == real
@@ -150,8 +158,37 @@ def test_phones_are_vietnamese_mobiles_in_e164_and_young_children_have_none(prov
         prefixes[phone[3:5]] += 1
     assert prefixes["89"] <= sum(prefixes.values()) * 0.05
     assert set(prefixes) <= {
-        "86", "96", "97", "98", "32", "33", "34", "35", "36", "37", "38", "39", "88", "91", "94", "81", "82",
-        "83", "84", "85", "89", "90", "93", "70", "76", "77", "78", "79", "92", "56", "58",
+        "86",
+        "96",
+        "97",
+        "98",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "38",
+        "39",
+        "88",
+        "91",
+        "94",
+        "81",
+        "82",
+        "83",
+        "84",
+        "85",
+        "89",
+        "90",
+        "93",
+        "70",
+        "76",
+        "77",
+        "78",
+        "79",
+        "92",
+        "56",
+        "58",
     }
     for person in people:
         if age_on(person["date_of_birth"], AS_OF) < 12:
@@ -271,8 +308,12 @@ def test_replace_keeps_records_made_by_hand(province):
     commune = AdministrativeUnit.objects.communes().first()
     household = Household.objects.create(code="HAND-1", commune=commune, address="Số 1")
     real = Person.objects.create(
-        full_name="Trần Văn Thật", name_key="tran van that", sex="male", date_of_birth=dt.date(1980, 1, 1),
-        home_commune=commune, household=household,
+        full_name="Trần Văn Thật",
+        name_key="tran van that",
+        sex="male",
+        date_of_birth=dt.date(1980, 1, 1),
+        home_commune=commune,
+        household=household,
     )
     synth()
     synth("--replace")

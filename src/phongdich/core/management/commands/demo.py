@@ -97,7 +97,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Units: {result.districts} districts, {result.communes} communes of Quảng Ninh.")
         if not Person.objects.exists():
             self.stdout.write("Generating the synthetic population…")
-            call_command("synth", scale=options["scale"], seed=DEMO_SEED, stdout=self.stdout)
+            call_command(
+                "synth", scale=options["scale"], seed=DEMO_SEED, staff_password=DEMO_PASSWORD, stdout=self.stdout
+            )
         else:
             self.stdout.write(f"People: {Person.objects.count():,} already registered, kept.")
         demo_accounts = ensure_demo_accounts()
