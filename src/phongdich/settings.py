@@ -128,6 +128,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(config.env_str("STATIC_ROOT") or HOME / "static")
+if not PRODUCTION:
+    # WhiteNoise expects the folder to exist even while it serves from the apps' static folders.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -37,8 +39,8 @@ class Conflict(DomainError):
 class NotFound(DomainError):
     """Also what a record outside the caller's jurisdiction looks like."""
 
-    def __init__(self, detail: str = "Not found.") -> None:
-        super().__init__(detail=detail, errors=[], status=404)
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail=detail or gettext("Not found."), errors=[], status=404)
 
 
 class FileRejected(Exception):
