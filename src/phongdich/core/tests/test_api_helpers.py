@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from phongdich.core.api import _field_name, check_query_text, error_body, paginate, reject_unstorable_text
 from phongdich.core.errors import Conflict, InvalidInput, NotFound
@@ -46,12 +47,17 @@ def test_query_text_errors_name_the_parameter():
     assert caught.value.status == 422
 
 
-def test_domain_errors_carry_their_status():
+def test_domain_errors_carry_their_status(english):
     assert InvalidInput("x").status == 422
     assert Conflict("x", existing_id=3).status == 409
     assert Conflict("x", existing_id=3).extra == {"existing_id": 3}
     assert NotFound().status == 404
     assert str(NotFound()) == "Not found."
+
+
+def test_not_found_speaks_the_active_language():
+    with translation.override("vi"):
+        assert str(NotFound()) == "Không tìm thấy."
 
 
 def test_paginate_counts_pages(units):
