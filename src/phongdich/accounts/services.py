@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 
 from phongdich.accounts.models import ApiToken, User
 from phongdich.accounts.roles import Role
+from phongdich.core.clock import to_utc
 from phongdich.core.errors import FieldError, InvalidInput, NotFound
 from phongdich.geo.models import AdministrativeUnit
 
 MAX_TOKENS_PER_USER = 50
+MAX_TOKEN_LIFETIME = dt.timedelta(days=3 * 366)
 
 
 @transaction.atomic
@@ -54,8 +56,12 @@ def issue_token(
         errors.append(FieldError("label", _("Give the token a name of 1 to 100 characters.")))
     if kind not in ApiToken.Kind.values:
         errors.append(FieldError("kind", _("A token is 'user' or 'device'.")))
-    if expires_at is not None and expires_at <= timezone.now():
-        errors.append(FieldError("expires_at", _("The expiry must be in the future.")))
+    if expires_at is not None:
+        expires_at = to_utc(expires_at, "expires_at")
+        if expires_at <= timezone.now():
+            errors.append(FieldError("expires_at", _("The expiry must be in the future.")))
+        elif expires_at > timezone.now() + MAX_TOKEN_LIFETIME:
+            errors.append(FieldError("expires_at", _("A token lasts at most 3 years.")))
     if ApiToken.objects.usable().filter(user=user).count() >= MAX_TOKENS_PER_USER:
         errors.append(FieldError("label", _("Revoke an old token first: at most 50 are active at once.")))
     if errors:

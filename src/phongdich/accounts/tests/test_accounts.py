@@ -145,3 +145,28 @@ def test_purge_removes_only_long_dead_tokens(db):
     revoke_token(user, recent_revoked.pk)
     assert purge_expired_tokens(90) == 2
     assert set(ApiToken.objects.values_list("label", flat=True)) == {"live", "recent revoked"}
+
+
+@pytest.mark.parametrize(
+    "expires_at",
+    ["2972-07-12T14:44:55.01-20:10", "9999-12-31T23:59:59-05:00", "2030-01-01T00:00:00+00:00"],
+)
+def test_token_expiry_out_of_range_is_a_named_field_error(api_client, province_admin, expires_at):
+    """Far-future years and offsets PostgreSQL cannot store answer 422 naming expires_at, never 500."""
+    client = api_client(province_admin)
+    before = ApiToken.objects.count()
+    response = client.post(
+        "/api/v1/tokens", {"label": "far", "expires_at": expires_at}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["expires_at"]
+    assert ApiToken.objects.count() == before
+
+
+def test_naive_expiry_is_local_time_stored_in_utc(province_admin):
+    token, _secret = issue_token(
+        province_admin,
+        label="local",
+        expires_at=dt.datetime(2027, 1, 1, 7, 0),  # 07:00 in Hà Nội
+    )
+    assert token.expires_at == dt.datetime(2027, 1, 1, 0, 0, tzinfo=dt.UTC)
