@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
 from phongdich.accounts.models import ApiToken, User
 
@@ -15,6 +16,12 @@ class AccountAdmin(UserAdmin):
         *(UserAdmin.fieldsets or ()),
         ("PhòngDịch", {"fields": ("role", "units", "person")}),
     )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> tuple[str, ...]:
+        # Province administrators manage accounts, but only a superuser grants admin powers.
+        if request.user.is_superuser:
+            return ()
+        return ("is_superuser", "is_staff", "groups", "user_permissions", "last_login", "date_joined")
 
 
 @admin.register(ApiToken)

@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,9 +43,20 @@ def create_account(
         user.password = make_password(password)
     else:
         user.set_unusable_password()
+    # Province administrators keep the reference data (units, accounts) in the Django admin.
+    user.is_staff = role == Role.PROVINCE_ADMIN
     user.save()
     user.units.set(list(units))
+    if user.is_staff:
+        user.user_permissions.set(Permission.objects.filter(_reference_data_permissions()))
     return user
+
+
+def _reference_data_permissions() -> Q:
+    """Units: view and change; accounts and tokens: everything. Never person records (they are scoped)."""
+    return Q(content_type__app_label="geo", codename__in=["view_administrativeunit", "change_administrativeunit"]) | Q(
+        content_type__app_label="accounts"
+    )
 
 
 def issue_token(

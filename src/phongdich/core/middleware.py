@@ -1,13 +1,14 @@
-"""Vietnamese first: the interface speaks Vietnamese unless the person chose English with the switch."""
+"""Request-wide behaviour: the interface language, and the API's one error shape."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
 
 
 class VietnameseFirstLocaleMiddleware:
@@ -38,3 +39,33 @@ class VietnameseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class ApiErrorShapeMiddleware:
+    """Every 4xx under /api/ in the API's one error shape, also those Django or ninja answer by
+    themselves (an unknown path, a method the path does not take)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and 400 <= response.status_code < 500
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return self.shaped(request, response)
+        return response
+
+    @staticmethod
+    def shaped(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        messages = {
+            404: gettext("Not found."),
+            405: gettext("This address does not take the %(method)s method.") % {"method": request.method},
+        }
+        detail = messages.get(response.status_code, response.reason_phrase)
+        shaped = JsonResponse({"detail": detail, "errors": []}, status=response.status_code)
+        if response.has_header("Allow"):
+            shaped["Allow"] = response["Allow"]
+        return shaped

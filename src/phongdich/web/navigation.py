@@ -20,6 +20,8 @@ class NavItem:
     action: str = "view"
     staff_only: bool = False
     citizen_only: bool = False
+    # Django admin screens: for accounts with the admin flag (province administrators).
+    admin_only: bool = False
     # Other screens (url names) that belong to this item, so it stays highlighted on them.
     section: tuple[str, ...] = ()
     # One line on the home page saying what the screen is for.
@@ -67,6 +69,12 @@ MENU: tuple[NavItem, ...] = (
         staff_only=True,
         description=_("Keys for devices and programs that use the API."),
     ),
+    NavItem(
+        _("Reference data"),
+        "admin:index",
+        admin_only=True,
+        description=_("Administrative units and accounts, in the administration screens."),
+    ),
 )
 
 
@@ -92,6 +100,8 @@ def menu_for(user: Any) -> list[NavItem]:
         if item.staff_only and not is_staff_user(user):
             continue
         if item.citizen_only and not is_citizen(user):
+            continue
+        if item.admin_only and not user.is_staff:
             continue
         if item.resource and not access.can(user, item.resource, item.action):
             continue
