@@ -6,9 +6,11 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from phongdich.accounts.api import router as accounts_router
+from phongdich.checkins.api import router as checkins_router
 from phongdich.core.api import AUTH, install_error_handlers
 from phongdich.geo.api import router as geo_router
 from phongdich.people.api import router as people_router
+from phongdich.venues.api import router as venues_router
 
 api = NinjaAPI(
     title="PhòngDịch API",
@@ -28,3 +30,5 @@ install_error_handlers(api)
 api.add_router("/persons", people_router)
 api.add_router("/units", geo_router)
 api.add_router("/tokens", accounts_router)
+api.add_router("/venues", venues_router)
+api.add_router("/checkins", checkins_router)

@@ -133,8 +133,10 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture
-def english() -> Iterator[None]:
-    """Messages in English for the test (the installation's language is Vietnamese)."""
+def english(settings: Any) -> Iterator[None]:
+    """Messages in English for the test, in its own code and in requests through the test client
+    (the installation's language is Vietnamese; the locale middleware falls back to LANGUAGE_CODE)."""
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "phongdich.audit",
     "phongdich.geo",
     "phongdich.people",
+    "phongdich.venues",
+    "phongdich.checkins",
     "phongdich.synth",
     "phongdich.web",
 ]
@@ -191,12 +194,21 @@ LOGGING = {
     },
 }
 
-PHONGDICH = {
+# Values of several types (numbers, the site address): readers convert what they take.
+PHONGDICH: dict[str, Any] = {
     # Items per page in lists and API pages, and the most a client may ask for.
     "PAGE_SIZE": 25,
     "MAX_PAGE_SIZE": 200,
+    # Check-ins are deleted after this many days (tracing looks back 14 days, plus a margin).
+    "CHECKIN_RETENTION_DAYS": config.env_int("CHECKIN_RETENTION_DAYS", 21),
+    # The address printed in venue QR posters when there is no request to build it from.
+    "SITE_URL": config.env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
 }
 
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-api-tokens": {"task": "accounts.purge_expired_tokens", "schedule": 24 * 3600},
+    # Check-ins: close forgotten visits at the default stay, make the coming days' partitions, purge old ones.
+    "infer-checkouts": {"task": "checkins.infer_checkouts", "schedule": 10 * 60},
+    "ensure-checkin-partitions": {"task": "checkins.ensure_partitions", "schedule": 6 * 3600},
+    "purge-expired-checkins": {"task": "checkins.purge_expired", "schedule": 24 * 3600},
 }

@@ -56,6 +56,25 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     "audit": {
         Role.PROVINCE_ADMIN: frozenset({Action.VIEW}),
     },
+    # Venues are not personal data, but each commune manages those of its territory.
+    "venue": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.VENUE_OPERATOR: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.CHECKPOINT_OFFICER: frozenset({Action.VIEW}),
+    },
+    # Check-ins are personal data: tracing staff read them; operators record and see their venue's.
+    "checkin": {
+        Role.PROVINCE_ADMIN: frozenset({Action.VIEW, Action.DELETE}),
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+        Role.VENUE_OPERATOR: frozenset({Action.VIEW, Action.ADD}),
+        Role.CHECKPOINT_OFFICER: frozenset({Action.ADD}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
 }
 
 

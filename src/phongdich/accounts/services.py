@@ -53,9 +53,17 @@ def create_account(
 
 
 def _reference_data_permissions() -> Q:
-    """Units: view and change; accounts and tokens: everything. Never person records (they are scoped)."""
-    return Q(content_type__app_label="geo", codename__in=["view_administrativeunit", "change_administrativeunit"]) | Q(
-        content_type__app_label="accounts"
+    """Units: view and change; accounts and tokens: everything; stay rules and safety checklists: view, add,
+    change. Never person records nor venues (they are scoped)."""
+    return (
+        Q(content_type__app_label="geo", codename__in=["view_administrativeunit", "change_administrativeunit"])
+        | Q(content_type__app_label="accounts")
+        # The province's stay rules and safety checklist (venue records themselves are scoped).
+        | Q(
+            content_type__app_label="venues",
+            content_type__model__in=["stayrule", "safetychecklist"],
+            codename__regex=r"^(view|add|change)_",
+        )
     )
 
 

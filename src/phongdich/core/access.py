@@ -7,7 +7,9 @@ holding personal data declares three class attributes:
 
 - ``access_resource``: its row in :data:`phongdich.accounts.roles.PERMISSIONS`;
 - ``jurisdiction_lookup``: the path to the commune (an ``AdministrativeUnit``) the record belongs to;
-- ``person_lookup``: the path to the person the record is about, for citizens' own-record access.
+- ``person_lookup``: the path to the person the record is about, for citizens' own-record access;
+- ``operator_lookup`` (optional): the path to the accounts operating the record's venue, for venue
+  operators, who work on their own venues rather than on a territory.
 
 Models without ``jurisdiction_lookup`` (the audit log) are visible in full to the roles allowed.
 A record outside the caller's scope must look exactly like a missing one: :func:`get_or_404`.
@@ -59,6 +61,10 @@ def scope(user: User | AnonymousUser | None, model: type[models.Model], action: 
         if person_lookup is None or user.person_id is None:
             return NOTHING
         return models.Q(**{person_lookup: user.person_id})
+    operator_lookup: str | None = getattr(model, "operator_lookup", None)
+    if user.role == Role.VENUE_OPERATOR and operator_lookup is not None:
+        # Operators work on their own venues (and what happens there), not on a territory.
+        return models.Q(**{operator_lookup: user.pk})
     paths = user.unit_paths()
     if not paths:
         # Staff without units see nothing, even of records that belong to no unit (deny by default).

@@ -94,6 +94,8 @@ class SynthOptions:
     staff_password_hash: str
     replace: bool = False
     province_code: str | None = None
+    adoption: float = 0.46  # share of people who check in with the app (Quảng Ninh, 2021)
+    days: int = 1  # days of check-ins, ending on the reference date
 
 
 @dataclass
@@ -108,6 +110,8 @@ class SynthContext:
     writer: BulkWriter
     now: dt.datetime
     counts: dict[str, int] = field(default_factory=dict)
+    # What a step leaves for later steps (the venues step leaves its venues for the check-ins step).
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def rng(self, purpose: str, unit_code: str = "") -> random.Random:
         # A string seed is hashed with SHA-512 by random.Random: stable across processes and versions.

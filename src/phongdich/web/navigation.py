@@ -45,11 +45,27 @@ MENU: tuple[NavItem, ...] = (
         description=_("Find, register and correct the persons of your area."),
     ),
     NavItem(
+        _("Venues"),
+        "venue-list",
+        resource="venue",
+        section=("venue-detail", "venue-create", "venue-edit", "venue-safety"),
+        description=_("Venues and QR check-in points: registration, approval, posters, COVID-safety."),
+    ),
+    NavItem(
         _("My record"),
         "my-record",
         citizen_only=True,
-        section=("my-record-edit",),
+        section=("my-record-edit", "my-qr"),
         description=_("Your own record in the registry, and your contact details."),
+    ),
+    NavItem(
+        _("Scan check-ins"),
+        "scan",
+        resource="checkin",
+        action="add",
+        staff_only=True,
+        section=("venue-today",),
+        description=_("Check visitors in at the door: scan their personal QR or type their citizen ID."),
     ),
     NavItem(
         _("Units"),

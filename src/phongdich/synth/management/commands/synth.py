@@ -22,6 +22,20 @@ def iso_date(value: str) -> dt.date:
         raise ArgumentTypeError(f"{value!r} is not a date as YYYY-MM-DD") from None
 
 
+def share(value: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 1:
+        raise ArgumentTypeError(f"{value!r} is not a share between 0 and 1")
+    return number
+
+
+def days_count(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 21:
+        raise ArgumentTypeError(f"{value!r} is not a number of days from 1 to 21")
+    return number
+
+
 def staff_password_hash(password: str | None) -> tuple[str, bool]:
     """The hash to give every staff account, and whether the demo password was used."""
     if password:
@@ -49,6 +63,18 @@ class Command(BaseCommand):
             "--replace", action="store_true", help="delete the province's earlier synthetic population first"
         )
         parser.add_argument(
+            "--adoption",
+            type=share,
+            default=0.46,
+            help="share of people who check in with the app (default 0.46, Quảng Ninh in 2021)",
+        )
+        parser.add_argument(
+            "--days",
+            type=days_count,
+            default=1,
+            help="days of check-ins ending on the reference date (1 to 21, default 1)",
+        )
+        parser.add_argument(
             "--staff-password", default=None, help="password for new staff accounts (default: a demo password)"
         )
 
@@ -61,6 +87,8 @@ class Command(BaseCommand):
             staff_password_hash=password_hash,
             replace=options["replace"],
             province_code=options["province"],
+            adoption=options["adoption"],
+            days=options["days"],
         )
         try:
             run = services.generate(synth_options)
@@ -76,6 +104,11 @@ class Command(BaseCommand):
             f"Generated {counts.get('people', 0):,} people in {counts.get('households', 0):,} households across "
             f"{counts.get('communes', 0)} communes (seed {run.seed}, scale {run.scale:g}, as of {run.as_of}) "
             f"in {run.seconds:.1f} s."
+        )
+        self.stdout.write(
+            f"Venues: {counts.get('venues', 0):,}; check-ins: {counts.get('checkins', 0):,} by "
+            f"{counts.get('checkin_people', 0):,} people over {synth_options.days} day(s) "
+            "(only days within the retention period are generated)."
         )
         if counts.get("runs_replaced"):
             self.stdout.write("The earlier synthetic population was replaced.")

@@ -1,0 +1,606 @@
+"""``phongdich bench checkins``: check-ins at province scale, against the real stack on this machine.
+
+What it measures, on its own PostgreSQL database (``phongdich_bench`` unless told otherwise):
+
+- ``single_per_second``, ``single_p50_ms``, ``single_p99_ms``: ``POST /api/v1/checkins`` (a device typing
+  a citizen ID), from keep-alive HTTP clients in threads of this process, against gunicorn on loopback;
+- ``batch_rows_per_second``: ``POST /api/v1/checkins/batch`` with batches of device records;
+- ``venue_window_ms``, ``person_window_ms``: the median time of the tracing queries "who was at venue V
+  between t1 and t2" and "where was person P between t1 and t2", over random windows, through the
+  ORM, on a table of at least ``--rows`` (10 million) check-ins, filled with COPY the first time.
+
+The database is kept between runs (the fill is done once); the server is always stopped. The
+benchmark refuses a production installation, and it never touches the configured database: when
+that is not the bench database, the command runs itself again with ``DATABASE_URL`` pointing there.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from argparse import ArgumentParser
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import dj_database_url
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from phongdich import config
+from phongdich.synth.benchmarks import Benchmark, register
+from phongdich.synth.generator import SynthError
+
+DEFAULT_BENCH_DATABASE = "postgres://postgres@127.0.0.1:5432/phongdich_bench"
+CHILD_FLAG = "PHONGDICH_BENCH_CHILD"
+BENCH_USER = "bench-device"
+COPY_STREAMS = 2
+# A random UUID's version (4) and variant bits.
+_UUID_MASK = 0xFFFFFFFFFFFF0FFF3FFFFFFFFFFFFFFF
+_UUID_V4 = 0x00000000000040008000000000000000
+FILL_DAYS = 20  # rows are spread over the last 20 days, inside the 21-day retention period
+
+
+def _arguments(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help=f"the bench's own PostgreSQL database (default: $PHONGDICH_BENCH_DATABASE_URL, {DEFAULT_BENCH_DATABASE})",
+    )
+    parser.add_argument("--rows", type=int, default=10_000_000, help="check-ins the table holds at least")
+    parser.add_argument("--people-scale", type=float, default=0.2, help="synthetic population of the bench database")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients for single check-ins")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each load phase (at most 120)")
+    parser.add_argument("--batch-size", type=int, default=1000, help="records per batch request")
+    parser.add_argument("--batch-clients", type=int, default=2, help="concurrent clients uploading batches")
+    parser.add_argument("--windows", type=int, default=300, help="random windows per tracing query")
+
+
+# --- The bench database ---------------------------------------------------------------------------
+
+
+def bench_database_url(given: str | None) -> str:
+    if given:
+        return given
+    if env := os.environ.get("PHONGDICH_BENCH_DATABASE_URL"):
+        return env
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured.startswith(("postgres://", "postgresql://")):
+        # Same server, its own database.
+        parts = urlsplit(configured)
+        return urlunsplit((parts.scheme, parts.netloc, "/phongdich_bench", "", ""))
+    return DEFAULT_BENCH_DATABASE
+
+
+def _same_database(url: str) -> bool:
+    wanted = dj_database_url.parse(url)
+    current = settings.DATABASES["default"]
+    return connection.vendor == "postgresql" and all(
+        str(wanted.get(key) or "") == str(current.get(key) or "") for key in ("NAME", "HOST", "PORT")
+    )
+
+
+def create_database(url: str) -> None:
+    """Create the bench database on its server when it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    parsed = dj_database_url.parse(url)
+    if parsed["ENGINE"] != "django.db.backends.postgresql":
+        raise SynthError("The check-in benchmark runs on PostgreSQL: give a postgres:// --database-url.")
+    name = str(parsed["NAME"])
+    with psycopg.connect(
+        dbname="postgres",
+        user=parsed.get("USER") or None,
+        password=parsed.get("PASSWORD") or None,
+        host=parsed.get("HOST") or None,
+        port=parsed.get("PORT") or None,
+        autocommit=True,
+    ) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _progress(message: str) -> None:
+    print(f"[bench checkins] {message}", file=sys.stderr, flush=True)
+
+
+# --- Data -------------------------------------------------------------------------------------------
+
+
+def _prepare(people_scale: float) -> tuple[str, list[str], list[str]]:
+    """Units, a synthetic population with venues, and a device token: (token, venue codes, citizen IDs)."""
+    from phongdich.accounts.models import User
+    from phongdich.accounts.roles import Role
+    from phongdich.accounts.services import create_account, issue_token
+    from phongdich.geo.models import AdministrativeUnit
+    from phongdich.geo.services import load_bundled_province
+    from phongdich.people.models import Person
+    from phongdich.synth import services as synth
+    from phongdich.synth.generator import SynthOptions
+    from phongdich.synth.models import SynthRun
+    from phongdich.venues.models import Venue, VenueStatus
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not AdministrativeUnit.objects.communes().exists():
+        load_bundled_province()
+    province = synth.resolve_province()
+    if not SynthRun.objects.filter(province=province).exists():
+        _progress(f"generating the synthetic province at scale {people_scale} …")
+        synth.generate(
+            SynthOptions(
+                seed=1,
+                scale=people_scale,
+                as_of=synth.today_in_vietnam(),
+                staff_password_hash=synth.hash_staff_password(synth.DEMO_STAFF_PASSWORD),
+                province_code=province.code,
+            )
+        )
+    user = User.objects.filter(username=BENCH_USER).first()
+    if user is None:
+        # A scanner device's account that may record check-ins at any venue of the province.
+        user = create_account(
+            BENCH_USER, role=Role.COMMUNE_OFFICER, units=[province], full_name="Thiết bị đo hiệu năng"
+        )
+    else:
+        user.units.set([province])
+    _token, secret = issue_token(user, label=f"bench {timezone.now():%Y-%m-%d %H:%M:%S}")
+    venues = list(Venue.objects.filter(status=VenueStatus.ACTIVE).values_list("code", flat=True))
+    citizen_ids = list(
+        Person.objects.exclude(citizen_id=None).order_by("id").values_list("citizen_id", flat=True)[:100_000]
+    )
+    if not venues or not citizen_ids:
+        raise SynthError("The bench database has no active venues or no people with a citizen ID.")
+    return secret, [str(code) for code in venues], [str(number) for number in citizen_ids if number]
+
+
+def _count_rows() -> int:
+    from phongdich.checkins.models import CheckIn
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(CheckIn._meta.db_table)}")  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def fill(rows: int, chunk: int = 200_000) -> float:
+    """Add ``rows`` check-ins with COPY, spread over the last days, at random synthetic venues and people."""
+    from phongdich.checkins import services as checkins
+    from phongdich.checkins.models import CheckIn, CheckInMethod
+    from phongdich.people.models import Person
+    from phongdich.synth.bulk import PostgresWriter
+    from phongdich.synth.venues_step import model_columns
+    from phongdich.venues.models import Venue
+
+    checkins.ensure_partitions()
+    venue_ids = list(Venue.objects.values_list("id", flat=True))
+    low, high = (
+        Person.objects.order_by("id").values_list("id", flat=True).first(),
+        Person.objects.order_by("-id").values_list("id", flat=True).first(),
+    )
+    assert low is not None and high is not None
+    writer = PostgresWriter()
+    fields = (
+        "uuid",
+        "checked_in_at",
+        "venue",
+        "person",
+        "checked_out_at",
+        "checkout_inferred",
+        "method",
+        "received_at",
+    )
+    columns, extra = model_columns(CheckIn, fields, writer)
+    column_list = ", ".join(connection.ops.quote_name(column) for column in columns)
+    connection.close()  # the fill uses connections of its own
+    extra_text = "".join("\t" + ("\\N" if value is None else str(value)) for value in extra)
+    end = int(time.time()) - 120
+    start = end - FILL_DAYS * 86_400
+    minutes: dict[int, str] = {}
+    for minute in range(start // 60, end // 60 + 1):
+        minutes[minute] = time.strftime("%Y-%m-%d %H:%M", time.gmtime(minute * 60))
+    method = CheckInMethod.VENUE_QR.value
+    rng = random.Random()
+    getrandbits, randrange = rng.getrandbits, rng.randrange
+    venue_count = len(venue_ids)
+    table = connection.ops.quote_name(CheckIn._meta.db_table)
+    chunks: queue.Queue[str | None] = queue.Queue(maxsize=4)
+    failures: list[BaseException] = []
+
+    def copier() -> None:
+        # Its own connection: two COPY streams keep both cores busy with index maintenance.
+        try:
+            with _raw_connection() as raw, raw.cursor() as cursor:
+                while (text := chunks.get()) is not None:
+                    with cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                        copy.write(text)
+        except BaseException as exc:  # reported by the caller
+            failures.append(exc)
+            while chunks.get() is not None:
+                pass
+
+    copiers = [threading.Thread(target=copier) for _ in range(COPY_STREAMS)]
+    for thread in copiers:
+        thread.start()
+    started = time.perf_counter()
+    done = 0
+    try:
+        # Chunks go through time in order, so the rows of one COPY fall into one or two day partitions
+        # and the indexes being written stay in shared buffers.
+        slices = max(1, -(-rows // chunk))
+        span = (end - start) / slices
+        while done < rows and not failures:
+            size = min(chunk, rows - done)
+            low_time = start + int(span * (done // chunk))
+            high_time = min(end, int(low_time + span) + 1)
+            lines = []
+            for _ in range(size):
+                at = randrange(low_time, high_time)
+                stamp = f"{minutes[at // 60]}:{at % 60:02d}+00"
+                out = "\\N"
+                if getrandbits(2):  # three in four check out
+                    out_at = at + 600 + randrange(7200)
+                    out = f"{_minute_text(minutes, out_at // 60)}:{out_at % 60:02d}+00"
+                lines.append(
+                    f"{getrandbits(128) & _UUID_MASK | _UUID_V4:032x}\t{stamp}\t{venue_ids[randrange(venue_count)]}\t"
+                    f"{randrange(low, high + 1)}\t{out}\tf\t{method}\t{stamp}{extra_text}\n"
+                )
+            chunks.put("".join(lines))
+            done += size
+            if done % 1_000_000 < chunk:
+                _progress(f"filled {done:,} of {rows:,} rows ({done / (time.perf_counter() - started):,.0f} rows/s)")
+    finally:
+        for _thread in copiers:
+            chunks.put(None)
+        for thread in copiers:
+            thread.join()
+    if failures:
+        raise failures[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(CheckIn._meta.db_table)}")
+    return time.perf_counter() - started
+
+
+def _minute_text(minutes: dict[int, str], minute: int) -> str:
+    text = minutes.get(minute)
+    if text is None:
+        text = minutes[minute] = time.strftime("%Y-%m-%d %H:%M", time.gmtime(minute * 60))
+    return text
+
+
+def _raw_connection() -> Any:
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    return psycopg.connect(
+        dbname=db["NAME"],
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+        autocommit=True,
+    )
+
+
+def window_medians(windows: int) -> tuple[float, float]:
+    """Median milliseconds of the two tracing queries over random windows (venue: 4 hours; person: 14 days)."""
+    from phongdich.checkins.models import CheckIn
+    from phongdich.people.models import Person
+    from phongdich.venues.models import Venue
+
+    rng = random.Random(7)
+    venue_ids = list(Venue.objects.values_list("id", flat=True))
+    person_ids = list(Person.objects.values_list("id", flat=True))
+    now = timezone.now()
+    venue_times, person_times = [], []
+    for _ in range(windows):
+        start = now - dt_seconds(rng.randrange(FILL_DAYS * 86_400))
+        venue = rng.choice(venue_ids)
+        began = time.perf_counter()
+        list(
+            CheckIn.objects.filter(
+                venue_id=venue, checked_in_at__gte=start, checked_in_at__lt=start + dt_seconds(4 * 3600)
+            ).values_list("person_id", "phone", "name", "checked_in_at", "checked_out_at")
+        )
+        venue_times.append(time.perf_counter() - began)
+        person = rng.choice(person_ids)
+        end = now - dt_seconds(rng.randrange(6 * 86_400))
+        began = time.perf_counter()
+        list(
+            CheckIn.objects.filter(
+                person_id=person, checked_in_at__gte=end - dt_seconds(14 * 86_400), checked_in_at__lt=end
+            ).values_list("venue_id", "venue__code", "venue__name", "checked_in_at", "checked_out_at")
+        )
+        person_times.append(time.perf_counter() - began)
+    return statistics.median(venue_times) * 1000, statistics.median(person_times) * 1000
+
+
+def dt_seconds(seconds: int) -> Any:
+    import datetime as dt
+
+    return dt.timedelta(seconds=seconds)
+
+
+# --- The server and the load -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """gunicorn on 127.0.0.1, in its own process group so it is always stopped with all its workers."""
+
+    def __init__(self, workers: int, threads: int) -> None:
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_CONN_MAX_AGE": "600",
+            "LOG_LEVEL": "WARNING",
+        }
+        env.pop(CHILD_FLAG, None)
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "phongdich.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ]
+        self.process = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SynthError("gunicorn stopped while starting: see its output above.")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/api/v1/openapi.json")
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise SynthError("gunicorn did not answer within a minute.")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+class Client:
+    """One keep-alive HTTP connection to the server."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port = port
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def post(self, path: str, body: Any) -> tuple[int, bytes]:
+        payload = json.dumps(body)
+        try:
+            self.conn.request("POST", path, payload, self.headers)
+            response = self.conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            self.conn.request("POST", path, payload, self.headers)
+            response = self.conn.getresponse()
+        return response.status, response.read()
+
+
+def _recent_time(rng: random.Random) -> str:
+    return (timezone.now() - dt_seconds(rng.randrange(60, 3 * 86_400))).isoformat()
+
+
+def run_load(
+    port: int, token: str, clients: int, seconds: float, make_request: Any, max_requests: int
+) -> tuple[list[float], int, float]:
+    """``clients`` threads send requests until time or count runs out: (latencies, rows stored, elapsed)."""
+    latencies: list[float] = []
+    stored = [0]
+    errors: list[str] = []
+    lock = threading.Lock()
+    sent = [0]
+    deadline = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        client = Client(port, token)
+        rng = random.Random(index)
+        mine: list[float] = []
+        rows = 0
+        while time.monotonic() < deadline:
+            with lock:
+                if sent[0] >= max_requests:
+                    break
+                sent[0] += 1
+            path, body, expected = make_request(rng)
+            began = time.perf_counter()
+            status, content = client.post(path, body)
+            mine.append(time.perf_counter() - began)
+            if status not in (200, 201):
+                with lock:
+                    errors.append(f"{status}: {content[:300]!r}")
+                break
+            rows += expected(content)
+        client.conn.close()
+        with lock:
+            latencies.extend(mine)
+            stored[0] += rows
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise SynthError(f"The server refused a request: {errors[0]}")
+    return latencies, stored[0], elapsed
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def measure(options: dict[str, Any]) -> dict[str, Any]:
+    """Everything, in the bench database (the current default connection)."""
+    if connection.vendor != "postgresql":
+        raise SynthError("The check-in benchmark runs on PostgreSQL.")
+    seconds = min(max(float(options["seconds"]), 1.0), 120.0)
+    token, venues, citizen_ids = _prepare(float(options["people_scale"]))
+    rows = _count_rows()
+    fill_seconds = None
+    if rows < options["rows"]:
+        _progress(f"the table holds {rows:,} check-ins; filling to {options['rows']:,} with COPY …")
+        fill_seconds = round(fill(options["rows"] - rows), 1)
+        rows = _count_rows()
+    _progress(f"{rows:,} check-ins; timing the tracing queries …")
+    window_medians(20)  # warm the caches
+    venue_ms, person_ms = window_medians(int(options["windows"]))
+
+    server = Server(int(options["workers"]), int(options["threads"]))
+    try:
+        server.wait_ready()
+
+        def single(rng: random.Random) -> tuple[str, dict[str, Any], Any]:
+            body = {
+                "uuid": str(uuid.uuid4()),
+                "venue": venues[rng.randrange(len(venues))],
+                "citizen_id": citizen_ids[rng.randrange(len(citizen_ids))],
+                "checked_in_at": _recent_time(rng),
+            }
+            return "/api/v1/checkins", body, lambda _content: 1
+
+        batch_size = int(options["batch_size"])
+
+        def batch(rng: random.Random) -> tuple[str, dict[str, Any], Any]:
+            items = [
+                {
+                    "uuid": str(uuid.uuid4()),
+                    "venue": venues[rng.randrange(len(venues))],
+                    "citizen_id": citizen_ids[rng.randrange(len(citizen_ids))],
+                    "checked_in_at": _recent_time(rng),
+                }
+                for _ in range(batch_size)
+            ]
+            return "/api/v1/checkins/batch", {"items": items}, lambda content: int(json.loads(content)["created"])
+
+        _progress("warming up …")
+        run_load(server.port, token, int(options["clients"]), 2.0, single, 2_000)
+        _progress(f"single check-ins for {seconds:g} s …")
+        latencies, single_rows, single_elapsed = run_load(
+            server.port, token, int(options["clients"]), seconds, single, 200_000
+        )
+        _progress(f"batches of {batch_size} for {seconds:g} s …")
+        _lat, batch_rows, batch_elapsed = run_load(
+            server.port, token, int(options["batch_clients"]), seconds, batch, 2_000
+        )
+    finally:
+        server.stop()
+    return {
+        "benchmark": "checkins",
+        "database": connection.vendor,
+        "rows_in_table": _count_rows(),
+        "fill_seconds": fill_seconds,
+        "workers": int(options["workers"]),
+        "threads_per_worker": int(options["threads"]),
+        "clients": int(options["clients"]),
+        "single_requests": len(latencies),
+        "single_per_second": round(single_rows / single_elapsed, 1),
+        "single_p50_ms": round(_percentile(latencies, 0.5) * 1000, 2),
+        "single_p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
+        "batch_size": batch_size,
+        "batch_rows": batch_rows,
+        "batch_rows_per_second": round(batch_rows / batch_elapsed, 1),
+        "venue_window_ms": round(venue_ms, 3),
+        "person_window_ms": round(person_ms, 3),
+        "windows": int(options["windows"]),
+        "cpus": os.cpu_count(),
+    }
+
+
+def _child_arguments(options: dict[str, Any]) -> Iterator[str]:
+    for name in (
+        "rows",
+        "people_scale",
+        "workers",
+        "threads",
+        "clients",
+        "seconds",
+        "batch_size",
+        "batch_clients",
+        "windows",
+    ):
+        yield f"--{name.replace('_', '-')}"
+        yield str(options[name])
+
+
+def run_checkins(options: dict[str, Any]) -> dict[str, Any]:
+    if config.is_production():
+        raise SynthError("Benchmarks are not run against a production installation.")
+    url = bench_database_url(options.get("database_url"))
+    if os.environ.get(CHILD_FLAG) == "1" or _same_database(url):
+        return measure(options)
+    create_database(url)
+    env = {**os.environ, "DATABASE_URL": url, CHILD_FLAG: "1"}
+    command = [
+        sys.executable,
+        "-c",
+        "from phongdich.cli import main; main()",
+        "bench",
+        "checkins",
+        *_child_arguments(options),
+        "--json",
+    ]
+    result = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise SynthError("The benchmark failed in its own database: see the messages above.")
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+register(
+    Benchmark(
+        name="checkins",
+        help="check-in throughput (single and batch, over HTTP to gunicorn) and tracing queries on 10M rows",
+        add_arguments=_arguments,
+        run=run_checkins,
+    )
+)

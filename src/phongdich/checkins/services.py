@@ -1,0 +1,784 @@
+"""Every write and read of check-ins: the citizen's scan, the staff scanner, device batches, tracing reads.
+
+Three ways in, one store. A check-in is never refused for the venue's status (tracing data is too
+valuable), but it is refused for an unknown venue, a replaced poster, or an impossible time, and nothing
+is stored then. Views and API handlers call these and nothing else, so scope and audit cannot be forgotten.
+
+On PostgreSQL the table is partitioned by day (see the migration): :func:`ensure_partitions` keeps a
+partition for each day of the retention window and the week ahead, and :func:`purge_expired` drops whole
+days. Everywhere else those are plain deletes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
+from django.db.models.functions import ExtractHour
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from phongdich.accounts.models import User
+from phongdich.accounts.roles import Role
+from phongdich.audit import services as audit
+from phongdich.audit.models import AuditAction
+from phongdich.checkins import personal_qr
+from phongdich.checkins.models import CheckIn, CheckInMethod
+from phongdich.core import access
+from phongdich.core.clock import to_utc
+from phongdich.core.errors import DomainError, FieldError, InvalidInput, NotFound
+from phongdich.core.text import clean_text
+from phongdich.people import identity
+from phongdich.people.models import Person
+from phongdich.venues.models import RetiredQrKey, Venue, VenueKind, VenueStatus
+
+logger = logging.getLogger(__name__)
+
+# A device's clock may run a little fast; anything later than this is a wrong time, not a visit.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+MAX_BATCH = 10_000
+# How long after a check-in its retry (same uuid) is still recognised.
+RETRY_WINDOW = dt.timedelta(days=1)
+# Rows per INSERT: far below PostgreSQL's 65,535 parameters for 12 columns, few round trips.
+INSERT_BATCH_SIZE = 2_000
+
+TABLE = "checkins_checkin"
+DEFAULT_PARTITION = f"{TABLE}_default"
+_PARTITION_NAME = re.compile(rf"^{TABLE}_p(\d{{8}})$")
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is checking in: a registry person, or a phone (and name) given at the door."""
+
+    person: Person | None = None
+    phone: str = ""  # raw; normalised with identity.normalise_phone
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    checkin: CheckIn
+    created: bool  # False when this uuid was already stored (a retry)
+    warning: str | None  # the venue is suspended, closed or not yet approved: recorded all the same
+
+
+@dataclass(frozen=True)
+class ItemFate:
+    """What became of one record of a batch, by its position in the batch."""
+
+    index: int
+    uuid: UUID | None
+    status: str  # "created" | "duplicate" | "rejected"
+    errors: list[FieldError] = field(default_factory=list)
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Counts for a venue's own screen: no personal data."""
+
+    present_now: int
+    visits_today: int
+    by_hour: list[int]  # 24 counts, local (Asia/Ho_Chi_Minh) hours of today
+
+
+# --- Rules shared by every way in ---------------------------------------------------------------
+
+
+def retention_days() -> int:
+    return int(str(settings.PHONGDICH["CHECKIN_RETENTION_DAYS"]))
+
+
+def venue_warning(venue: Venue) -> str | None:
+    if venue.status == VenueStatus.SUSPENDED:
+        return _("This venue is suspended: the check-in was recorded, but the venue should not be open.")
+    if venue.status == VenueStatus.CLOSED:
+        return _("This venue is closed: the check-in was recorded, but the venue should not be open.")
+    if venue.status == VenueStatus.PENDING:
+        return _("This venue is not approved yet: the check-in was recorded.")
+    return None
+
+
+def _time_errors(value: dt.datetime, now: dt.datetime, name: str) -> list[FieldError]:
+    if value > now + FUTURE_TOLERANCE:
+        return [FieldError(name, _("This time is in the future (more than 5 minutes ahead)."))]
+    if value < now - dt.timedelta(days=retention_days()):
+        return [
+            FieldError(
+                name,
+                _("This time is older than the %(days)s days check-ins are kept.") % {"days": retention_days()},
+            )
+        ]
+    return []
+
+
+def _checkout_errors(checked_out_at: dt.datetime, checked_in_at: dt.datetime, now: dt.datetime) -> list[FieldError]:
+    if checked_out_at < checked_in_at:
+        return [FieldError("checked_out_at", _("The check-out is before the check-in."))]
+    if checked_out_at > now + FUTURE_TOLERANCE:
+        return [FieldError("checked_out_at", _("This time is in the future (more than 5 minutes ahead)."))]
+    return []
+
+
+# Vietnamese mobile numbers, the bulk of what devices send: 9 national digits after +84, 84 or 0.
+_MOBILE = re.compile(r"^(?:\+84|84|0)([35789]\d{8})$")
+_SEPARATORS = str.maketrans("", "", " .-")
+
+
+@functools.lru_cache(maxsize=1024)
+def _mobile_prefix_valid(prefix: str) -> bool:
+    # In the numbering plan a 9-digit mobile number's validity depends on its first four digits only.
+    try:
+        identity.normalise_phone(f"0{prefix}00000")
+    except identity.IdentityError:
+        return False
+    return True
+
+
+def _normalised_phone(raw: str) -> str:
+    """'' for no phone; InvalidInput naming "phone" for a wrong one. Same result as identity.normalise_phone,
+    with a fast path for mobile numbers (parsing each one with phonenumbers costs ~0.1 ms: too slow for batches).
+    """
+    text = str(raw or "").strip()
+    if not text:
+        return ""
+    mobile = _MOBILE.match(text.translate(_SEPARATORS))
+    if mobile and _mobile_prefix_valid(mobile.group(1)[:4]):
+        return "+84" + mobile.group(1)
+    try:
+        return identity.normalise_phone(text)
+    except identity.IdentityError as exc:
+        raise InvalidInput(_("The check-in has errors."), [FieldError("phone", str(exc))]) from None
+
+
+def _clean_name(raw: str) -> str:
+    name = clean_text(str(raw or ""))
+    if len(name) > 150:
+        raise InvalidInput(_("The check-in has errors."), [FieldError("name", _("A name has at most 150 characters."))])
+    return name
+
+
+def _recordable_venue_ids(actor: User | None, venue_filter: models.Q) -> models.QuerySet[Venue]:
+    """The venues matching ``venue_filter`` at which ``actor`` may record check-ins for others.
+
+    The venue-side twin of ``access.scope(actor, CheckIn, "add")``: operators at the venues they operate,
+    other staff with the "add" right at venues in their units.
+    """
+    venues = Venue.objects.filter(venue_filter)
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return venues.none()
+    if actor.is_superuser:
+        return venues
+    if not access.can(actor, CheckIn.access_resource, "add"):
+        return venues.none()
+    if actor.role == Role.VENUE_OPERATOR:
+        return venues.filter(operators=actor.pk)
+    paths = actor.unit_paths()
+    if not paths:
+        return venues.none()
+    return venues.filter(access.units_within(paths, prefix="commune__"))
+
+
+def may_record_at(actor: User | None, venue: Venue) -> bool:
+    """Whether staff may record check-ins of others at this venue (scanner page, typed IDs, devices)."""
+    return _recordable_venue_ids(actor, models.Q(pk=venue.pk)).exists()
+
+
+# --- One check-in ---------------------------------------------------------------------------------
+
+
+def identify_by_citizen_id(actor: User | None, citizen_id: str) -> Person:
+    """The registered person with this CCCD/CMND. Malformed: InvalidInput; not registered: NotFound.
+
+    Callers show as little of the person as they can: a venue operator is told who checked in, not more.
+    """
+    staff = actor is not None and actor.role != Role.CITIZEN and not actor.is_superuser
+    if staff and not access.can(actor, CheckIn.access_resource, "add"):
+        raise NotFound()
+    try:
+        number = identity.normalise_citizen_id(str(citizen_id or ""))
+    except identity.IdentityError as exc:
+        raise InvalidInput(_("The check-in has errors."), [FieldError("citizen_id", str(exc))]) from None
+    person = Person.objects.filter(citizen_id=number).first()
+    if person is None:
+        raise NotFound(_("No registered person has this citizen ID."))
+    return person
+
+
+def record_checkin(
+    actor: User | None,
+    *,
+    venue: Venue,
+    visitor: Visitor,
+    method: str,
+    checked_in_at: dt.datetime | None = None,
+    uuid: UUID | None = None,
+) -> Recorded:
+    """Record one visit. A retry with the same uuid changes nothing and answers ``created=False``.
+
+    ``venue_qr``: the visitor scanned the venue's poster, with or without an account (``actor`` may be
+    None). Every other method is staff recording someone else: they must work at the venue.
+    """
+    if method not in CheckInMethod.values:
+        raise InvalidInput(_("The check-in has errors."), [FieldError("method", _("Unknown check-in method."))])
+    if method != CheckInMethod.VENUE_QR and not may_record_at(actor, venue):
+        raise NotFound(_("No venue has this code."))
+    now = timezone.now()
+    at = now if checked_in_at is None else to_utc(checked_in_at, "checked_in_at")
+    errors = _time_errors(at, now, "checked_in_at")
+    phone = _normalised_phone(visitor.phone)
+    name = _clean_name(visitor.name)
+    if visitor.person is None and not phone:
+        errors.append(FieldError("phone", _("Give a phone number, a citizen ID or a personal QR code.")))
+    if errors:
+        raise InvalidInput(_("The check-in has errors."), errors)
+    # A retry comes within the day (with the same time, or none and so a later "now"): limiting the
+    # lookup to that span lets PostgreSQL read one or two daily partitions instead of all of them.
+    recent = CheckIn.objects.filter(
+        checked_in_at__gte=min(at, now) - RETRY_WINDOW, checked_in_at__lte=max(at, now) + FUTURE_TOLERANCE
+    )
+    if uuid is not None:
+        existing = recent.filter(uuid=uuid).first()
+        if existing is not None:
+            return Recorded(existing, created=False, warning=venue_warning(venue))
+    checkin = CheckIn(
+        uuid=uuid or uuidlib.uuid4(),
+        checked_in_at=at,
+        venue=venue,
+        person=visitor.person,
+        phone=phone,
+        name=name,
+        method=method,
+        recorded_by=actor if actor is not None and actor.pk else None,
+        received_at=now,
+    )
+    try:
+        with transaction.atomic():
+            # force_insert: with a composite key Django would otherwise try an UPDATE first.
+            checkin.save(force_insert=True)
+    except IntegrityError:
+        # The same upload arrived twice at once: the other request stored it.
+        existing = recent.filter(uuid=checkin.uuid).first()
+        if existing is None:
+            raise
+        return Recorded(existing, created=False, warning=venue_warning(venue))
+    if actor is not None and actor.pk and method != CheckInMethod.VENUE_QR:
+        audit.record(actor, AuditAction.CREATE, "checkin", checkin.uuid, detail={"method": method})
+    return Recorded(checkin, created=True, warning=venue_warning(venue))
+
+
+def check_out(
+    checkin_uuid: UUID,
+    *,
+    at: dt.datetime | None = None,
+    visitor_person_id: int | None = None,
+    visitor_phone: str = "",
+    actor: User | None = None,
+) -> CheckIn:
+    """End a visit: asked by the visitor's own device (same person or phone) or by staff of the venue.
+
+    Anyone else gets NotFound, as for a uuid never stored. A second explicit check-out changes nothing;
+    an explicit one replaces an inferred one.
+    """
+    allowed = access.NOTHING
+    if visitor_person_id:
+        allowed |= models.Q(person_id=visitor_person_id)
+    phone = ""
+    if visitor_phone:
+        try:
+            phone = identity.normalise_phone(visitor_phone)
+        except identity.IdentityError:
+            phone = ""
+    if phone:
+        allowed |= models.Q(phone=phone)
+    if actor is not None and actor.is_authenticated:
+        if actor.role == Role.CITIZEN and actor.person_id:
+            allowed |= models.Q(person_id=actor.person_id)
+        allowed |= access.scope(actor, CheckIn, "add")
+    checkin = CheckIn.objects.filter(allowed, uuid=checkin_uuid).select_related("venue").first()
+    if checkin is None:
+        raise NotFound()
+    if checkin.checked_out_at is not None and not checkin.checkout_inferred:
+        return checkin
+    now = timezone.now()
+    when = now if at is None else to_utc(at, "checked_out_at")
+    if at is None and when < checkin.checked_in_at:
+        when = checkin.checked_in_at
+    errors = _checkout_errors(when, checkin.checked_in_at, now)
+    if errors:
+        raise InvalidInput(_("The check-out has errors."), errors)
+    CheckIn.objects.filter(uuid=checkin.uuid, checked_in_at=checkin.checked_in_at).update(
+        checked_out_at=when, checkout_inferred=False
+    )
+    checkin.checked_out_at = when
+    checkin.checkout_inferred = False
+    return checkin
+
+
+# --- Batches from scanner devices -------------------------------------------------------------------
+
+
+def _parse_time(value: Any, name: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str) and 0 < len(value) <= 40:
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInput("", [FieldError(name, _("Enter a date and time in ISO 8601."))]) from None
+    else:
+        raise InvalidInput("", [FieldError(name, _("Enter a date and time in ISO 8601."))])
+    return to_utc(parsed, name)
+
+
+def _text(item: dict[str, Any], name: str, limit: int) -> str:
+    value = item.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+        raise InvalidInput("", [FieldError(name, _("Invalid value."))])
+    return value.strip()
+
+
+@dataclass
+class _Item:
+    index: int
+    uuid: UUID | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    checked_in_at: dt.datetime | None = None
+    checked_out_at: dt.datetime | None = None
+    venue_code: str = ""
+    qr_key: str = ""
+    citizen_id: str = ""
+    person_id: int | None = None  # from a personal QR
+    phone: str = ""
+    name: str = ""
+    # How the device read the visitor: a scanned personal QR, a typed ID, or its own reader.
+    method: str = CheckInMethod.DEVICE
+    duplicate: bool = False
+
+
+def _read_item(index: int, raw: Any, now: dt.datetime) -> _Item:
+    """Everything that can be checked without the database, each problem named by its field."""
+    item = _Item(index)
+    if not isinstance(raw, dict):
+        item.errors.append(FieldError("item", _("Each record is an object.")))
+        return item
+
+    def attempt(name: str, read: Any) -> Any:
+        try:
+            return read()
+        except DomainError as exc:
+            item.errors.extend(exc.errors or [FieldError(name, exc.detail)])
+        except (ValueError, TypeError, AttributeError):
+            item.errors.append(FieldError(name, _("Invalid value.")))
+        return None
+
+    raw_uuid = raw.get("uuid")
+    if raw_uuid in (None, ""):
+        item.errors.append(FieldError("uuid", _("This field is required.")))
+    else:
+        item.uuid = attempt("uuid", lambda: raw_uuid if isinstance(raw_uuid, UUID) else UUID(str(raw_uuid)))
+    if raw.get("checked_in_at") in (None, ""):
+        item.errors.append(FieldError("checked_in_at", _("This field is required.")))
+    else:
+        item.checked_in_at = attempt("checked_in_at", lambda: _parse_time(raw["checked_in_at"], "checked_in_at"))
+        if item.checked_in_at is not None:
+            item.errors.extend(_time_errors(item.checked_in_at, now, "checked_in_at"))
+    if raw.get("checked_out_at") not in (None, ""):
+        item.checked_out_at = attempt("checked_out_at", lambda: _parse_time(raw["checked_out_at"], "checked_out_at"))
+        if item.checked_out_at is not None and item.checked_in_at is not None:
+            item.errors.extend(_checkout_errors(item.checked_out_at, item.checked_in_at, now))
+    item.venue_code = (attempt("venue", lambda: _text(raw, "venue", 12)) or "").upper()
+    item.qr_key = attempt("qr_key", lambda: _text(raw, "qr_key", 64)) or ""
+    if not item.venue_code and not item.qr_key:
+        item.errors.append(FieldError("venue", _("Give the venue code (or its QR key).")))
+    token = attempt("personal_qr", lambda: _text(raw, "personal_qr", personal_qr.MAX_TOKEN_LENGTH)) or ""
+    if token:
+        item.person_id = attempt("personal_qr", lambda: personal_qr.person_id_from_qr(token))
+    citizen_id = attempt("citizen_id", lambda: _text(raw, "citizen_id", 20)) or ""
+    if citizen_id:
+        item.citizen_id = attempt("citizen_id", lambda: identity.normalise_citizen_id(citizen_id)) or ""
+    method = raw.get("method") or CheckInMethod.DEVICE
+    if method in BATCH_METHODS:
+        item.method = method
+    else:
+        item.errors.append(FieldError("method", _("A batch record's method is personal_qr, typed_id or device.")))
+    item.phone = attempt("phone", lambda: _normalised_phone(_text(raw, "phone", 30))) or ""
+    item.name = attempt("name", lambda: _clean_name(_text(raw, "name", 200))) or ""
+    if not (token or citizen_id or item.phone) and not any(e.field in ("phone", "name") for e in item.errors):
+        item.errors.append(FieldError("phone", _("Give a personal QR code, a citizen ID or a phone number.")))
+    return item
+
+
+def _venues_for(actor: User, items: list[_Item]) -> tuple[dict[str, Venue], dict[str, Venue], set[str]]:
+    """Venues by code and by QR key that the actor may record at, and retired keys: three queries at most."""
+    codes = {item.venue_code for item in items if item.venue_code}
+    keys = {item.qr_key for item in items if item.qr_key and not item.venue_code}
+    only = ("pk", "code", "qr_key", "status", "name", "kind")
+    by_code: dict[str, Venue] = {}
+    by_key: dict[str, Venue] = {}
+    retired: set[str] = set()
+    if codes or keys:
+        found = _recordable_venue_ids(actor, models.Q(code__in=codes) | models.Q(qr_key__in=keys)).only(*only)
+        for venue in found:
+            by_code[venue.code] = venue
+            by_key[venue.qr_key] = venue
+    missing_keys = keys - by_key.keys()
+    if missing_keys:
+        retired = set(RetiredQrKey.objects.filter(key__in=missing_keys).values_list("key", flat=True))
+    return by_code, by_key, retired
+
+
+_Row = tuple[UUID | None, dt.datetime | None, dt.datetime | None, int, int | None, str, str, str]
+_COLUMNS = ("uuid", "checked_in_at", "checked_out_at", "venue_id", "person_id", "phone", "name", "method")
+# Methods a batch may carry: the visitor's own scan of a poster (venue_qr) never comes from a device.
+BATCH_METHODS = frozenset({CheckInMethod.PERSONAL_QR, CheckInMethod.TYPED_ID, CheckInMethod.DEVICE})
+
+
+def _insert_new(rows: list[_Row], recorder_id: int | None, now: dt.datetime) -> set[UUID]:
+    """Insert the rows whose uuid is not stored yet; the uuids actually inserted.
+
+    A retry carries the same time, so already-stored uuids are looked for within the batch's time span
+    (one partition or a few). PostgreSQL: COPY into a temporary table, then one INSERT … SELECT that skips
+    stored uuids and conflicts and RETURNs what it inserted, so concurrent uploads are reported exactly.
+    """
+    times = [row[1] for row in rows if row[1] is not None]
+    low, high = min(times), max(times)
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql":
+        columns = ", ".join(_COLUMNS)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE checkins_upload (uuid uuid, checked_in_at timestamptz, "
+                "checked_out_at timestamptz, venue_id bigint, person_id bigint, phone varchar(16), "
+                "name varchar(150), method varchar(12)) ON COMMIT DROP"
+            )
+            with cursor.cursor.copy(f"COPY checkins_upload ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            # Statistics, so the planner probes the key index rather than scanning the day's partition.
+            cursor.execute("ANALYZE checkins_upload")
+            cursor.execute(
+                f"INSERT INTO {_quote(TABLE)} ({columns}, checkout_inferred, recorded_by_id, received_at) "  # noqa: S608
+                f"SELECT {columns}, false, %s, %s FROM checkins_upload u WHERE NOT EXISTS ("
+                f"SELECT 1 FROM {_quote(TABLE)} c WHERE c.uuid = u.uuid AND c.checked_in_at >= %s "
+                "AND c.checked_in_at <= %s) ON CONFLICT DO NOTHING RETURNING uuid",
+                [recorder_id, now, low, high],
+            )
+            inserted = {row[0] for row in cursor.fetchall()}
+            cursor.execute("DROP TABLE checkins_upload")
+        return inserted
+    stored = set(
+        CheckIn.objects.filter(
+            uuid__in=[row[0] for row in rows], checked_in_at__gte=low, checked_in_at__lte=high
+        ).values_list("uuid", flat=True)
+    )
+    new = [
+        CheckIn(
+            **dict(zip(_COLUMNS, row, strict=True)),
+            recorded_by_id=recorder_id,
+            received_at=now,
+        )
+        for row in rows
+        if row[0] not in stored
+    ]
+    # ignore_conflicts: a concurrent upload of the same records must not fail this one.
+    CheckIn.objects.bulk_create(new, batch_size=INSERT_BATCH_SIZE, ignore_conflicts=True)
+    return {checkin.uuid for checkin in new}
+
+
+def record_batch(actor: User, items: list[dict[str, Any]]) -> list[ItemFate]:
+    """Store a device's upload: each record's fate by its position; sending it again changes nothing.
+
+    A constant number of queries whatever the size: venues and persons are each looked up once for the
+    whole batch; on PostgreSQL the rows are COPYed and inserted by one statement that skips stored uuids,
+    elsewhere stored uuids are looked up once and the new rows go in multi-row INSERTs.
+    Malformed records are reported with their fields and skipped; the others are stored.
+    """
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(
+            _("A batch has at most %(max)s records.") % {"max": MAX_BATCH},
+            [FieldError("items", _("Split the upload into batches of at most %(max)s.") % {"max": MAX_BATCH})],
+        )
+    now = timezone.now()
+    parsed = [_read_item(index, raw, now) for index, raw in enumerate(items)]
+    by_code, by_key, retired = _venues_for(actor, [item for item in parsed if not item.errors])
+    citizen_ids = {item.citizen_id for item in parsed if item.citizen_id and not item.errors}
+    persons_by_cid: dict[str, int] = {}
+    if citizen_ids:
+        registered = Person.objects.filter(citizen_id__in=citizen_ids).values_list("citizen_id", "pk")
+        persons_by_cid = {str(cid): pk for cid, pk in registered}
+    qr_ids = {item.person_id for item in parsed if item.person_id is not None and not item.errors}
+    persons_by_qr = personal_qr.resolve_person_ids(qr_ids) if qr_ids else {}
+
+    venues: dict[int, Venue] = {}
+    persons: dict[int, int | None] = {}
+    for item in parsed:
+        if item.errors:
+            continue
+        venue = by_code.get(item.venue_code) if item.venue_code else by_key.get(item.qr_key)
+        if venue is None:
+            if item.qr_key and not item.venue_code and item.qr_key in retired:
+                item.errors.append(FieldError("qr_key", _("This QR poster has been replaced and is no longer valid.")))
+            else:
+                item.errors.append(FieldError("venue" if item.venue_code else "qr_key", _("No venue has this code.")))
+        else:
+            venues[item.index] = venue
+        person_id: int | None = None
+        if item.person_id is not None:
+            person_id = persons_by_qr.get(item.person_id)
+            if person_id is None:
+                item.errors.append(FieldError("personal_qr", _("No registered person has this personal QR code.")))
+        elif item.citizen_id:
+            person_id = persons_by_cid.get(item.citizen_id)
+            if person_id is None and not item.phone:
+                item.errors.append(FieldError("citizen_id", _("No registered person has this citizen ID.")))
+        persons[item.index] = person_id
+
+    valid: list[_Item] = []
+    seen: set[UUID] = set()
+    for item in parsed:
+        if not item.errors:
+            assert item.uuid is not None
+            if item.uuid in seen:
+                # The same record twice in one upload: stored once.
+                item.duplicate = True
+            else:
+                seen.add(item.uuid)
+                valid.append(item)
+    rows = [
+        (
+            item.uuid,
+            item.checked_in_at,
+            item.checked_out_at,
+            venues[item.index].pk,
+            persons[item.index],
+            item.phone,
+            item.name,
+            item.method,
+        )
+        for item in valid
+    ]
+    recorder_id = actor.pk or None
+    created = _insert_new(rows, recorder_id, now) if rows else set()
+    fates: list[ItemFate] = []
+    for item in parsed:
+        if item.errors:
+            fates.append(ItemFate(item.index, item.uuid, "rejected", item.errors))
+            continue
+        status = "created" if item.uuid in created and not item.duplicate else "duplicate"
+        fates.append(ItemFate(item.index, item.uuid, status, [], venue_warning(venues[item.index])))
+    counts = {status: sum(1 for f in fates if f.status == status) for status in ("created", "duplicate", "rejected")}
+    audit.record(actor, AuditAction.CREATE, "checkin", detail={"batch": len(items), **counts})
+    return fates
+
+
+# --- Reads ------------------------------------------------------------------------------------------
+
+
+def search_checkins(
+    actor: User,
+    *,
+    venue: str = "",
+    person: int | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> models.QuerySet[CheckIn]:
+    """Check-ins the actor may read, newest first: who was at venue V, where was person P, between t1 and t2."""
+    checkins = access.restrict(CheckIn.objects.all(), actor, "view")
+    if venue.strip():
+        checkins = checkins.filter(venue__code=venue.strip().upper())
+    if person is not None:
+        checkins = checkins.filter(person_id=person)
+    if since is not None:
+        checkins = checkins.filter(checked_in_at__gte=to_utc(since, "since"))
+    if until is not None:
+        checkins = checkins.filter(checked_in_at__lt=to_utc(until, "until"))
+    return checkins.select_related("venue").order_by("-checked_in_at", "uuid")
+
+
+def record_list_read(actor: User, checkins: list[CheckIn], criteria: dict[str, object]) -> None:
+    """Audit a page of check-ins: which records were shown and which kind of search (not its values)."""
+    if checkins:
+        audit.record(
+            actor,
+            AuditAction.LIST,
+            "checkin",
+            object_ids=[c.uuid for c in checkins],
+            detail={"criteria": sorted(k for k, v in criteria.items() if v not in (None, ""))},
+        )
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def venue_presence(venue: Venue, *, now: dt.datetime | None = None) -> Presence:
+    """How many are at the venue now, how many came today and in which hour: counts only, three queries."""
+    from phongdich.venues.services import default_stay_minutes
+
+    now = now or timezone.now()
+    stay = dt.timedelta(minutes=default_stay_minutes(venue.kind))
+    start = _local_midnight(timezone.localdate(now))
+    here = CheckIn.objects.filter(venue_id=venue.pk)
+    present = (
+        here.filter(checked_in_at__lte=now, checked_in_at__gte=now - max(stay, dt.timedelta(days=2)))
+        .filter(models.Q(checked_out_at__gt=now) | models.Q(checked_out_at__isnull=True, checked_in_at__gt=now - stay))
+        .count()
+    )
+    hours = (
+        here.filter(checked_in_at__gte=start, checked_in_at__lt=start + dt.timedelta(days=1))
+        .annotate(hour=ExtractHour("checked_in_at", tzinfo=timezone.get_default_timezone()))
+        .values("hour")
+        .annotate(n=models.Count("uuid"))
+        .order_by()
+    )
+    by_hour = [0] * 24
+    for row in hours:
+        by_hour[int(row["hour"])] = int(row["n"])
+    return Presence(present_now=present, visits_today=sum(by_hour), by_hour=by_hour)
+
+
+# --- Maintenance (Celery beat) ------------------------------------------------------------------------
+
+
+def infer_checkouts(*, now: dt.datetime | None = None) -> int:
+    """Close visits nobody checked out of, at check-in + the default stay of the venue's kind (marked inferred)."""
+    from phongdich.venues.services import default_stay_minutes
+
+    now = now or timezone.now()
+    oldest = now - dt.timedelta(days=retention_days() + 1)
+    total = 0
+    for kind in VenueKind.values:
+        stay = dt.timedelta(minutes=default_stay_minutes(kind))
+        total += CheckIn.objects.filter(
+            checked_out_at__isnull=True,
+            checked_in_at__lte=now - stay,
+            checked_in_at__gte=oldest,
+            venue_id__in=Venue.objects.filter(kind=kind).values("pk"),
+        ).update(checked_out_at=models.F("checked_in_at") + stay, checkout_inferred=True)
+    if total:
+        logger.info("Inferred %s check-outs.", total)
+    return total
+
+
+def _quote(name: str) -> str:
+    assert re.fullmatch(r"[a-z0-9_]+", name), name
+    return f'"{name}"'
+
+
+def _bound(day: dt.date) -> str:
+    return _local_midnight(day).isoformat()
+
+
+def partition_days(using: str = DEFAULT_DB_ALIAS) -> dict[dt.date, str]:
+    """The daily partitions that exist (PostgreSQL), by local day."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass",
+            [TABLE],
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    days = {}
+    for name in names:
+        match = _PARTITION_NAME.match(name)
+        if match:
+            days[dt.datetime.strptime(match.group(1), "%Y%m%d").date()] = name
+    return days
+
+
+def ensure_partitions(days_ahead: int = 7, *, now: dt.datetime | None = None, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Create the missing daily partitions from the retention horizon to ``days_ahead``; how many were made.
+
+    Rows that landed in the DEFAULT partition for a day that gets its own partition are moved into it.
+    A no-op on databases without partitioning.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return 0
+    today = timezone.localdate(now or timezone.now())
+    existing = partition_days(using)
+    made = 0
+    day = today - dt.timedelta(days=retention_days())
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        while day <= today + dt.timedelta(days=days_ahead):
+            if day not in existing:
+                name = f"{TABLE}_p{day:%Y%m%d}"
+                low, high = _bound(day), _bound(day + dt.timedelta(days=1))
+                cursor.execute(
+                    f"SELECT 1 FROM {_quote(DEFAULT_PARTITION)} "  # noqa: S608 (names are ours, checked by _quote)
+                    "WHERE checked_in_at >= %s AND checked_in_at < %s LIMIT 1",
+                    [low, high],
+                )
+                strays = cursor.fetchone() is not None
+                if strays:
+                    cursor.execute(f"CREATE TEMPORARY TABLE checkins_strays (LIKE {_quote(TABLE)}) ON COMMIT DROP")
+                    cursor.execute(
+                        f"WITH moved AS (DELETE FROM {_quote(DEFAULT_PARTITION)} "  # noqa: S608
+                        "WHERE checked_in_at >= %s AND checked_in_at < %s RETURNING *) "
+                        "INSERT INTO checkins_strays SELECT * FROM moved",
+                        [low, high],
+                    )
+                cursor.execute(
+                    f"CREATE TABLE {_quote(name)} PARTITION OF {_quote(TABLE)} FOR VALUES FROM (%s) TO (%s)",
+                    [low, high],
+                )
+                if strays:
+                    cursor.execute(f"INSERT INTO {_quote(TABLE)} SELECT * FROM checkins_strays")  # noqa: S608
+                    cursor.execute("DROP TABLE checkins_strays")
+                made += 1
+            day += dt.timedelta(days=1)
+    if made:
+        logger.info("Created %s daily check-in partitions.", made)
+    return made
+
+
+def purge_expired(*, now: dt.datetime | None = None, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Delete check-ins older than the retention period; the deletion is logged as counts only.
+
+    On PostgreSQL whole days go by dropping their partitions; the boundary day and the DEFAULT partition
+    are trimmed with a DELETE.
+    """
+    now = now or timezone.now()
+    before = now - dt.timedelta(days=retention_days())
+    connection = connections[using]
+    deleted = 0
+    dropped = 0
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            ensure_partitions(now=now, using=using)
+            with connection.cursor() as cursor:
+                # Deferred foreign-key checks of rows written earlier in this transaction would block the DROP.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for day, name in sorted(partition_days(using).items()):
+                    if _local_midnight(day + dt.timedelta(days=1)) > before:
+                        continue
+                    cursor.execute(f"SELECT count(*) FROM {_quote(name)}")  # noqa: S608
+                    deleted += int(cursor.fetchone()[0])
+                    cursor.execute(f"ALTER TABLE {_quote(TABLE)} DETACH PARTITION {_quote(name)}")
+                    cursor.execute(f"DROP TABLE {_quote(name)}")
+                    dropped += 1
+        trimmed, _by_model = CheckIn.objects.using(using).filter(checked_in_at__lt=before).delete()
+        deleted += trimmed
+        audit.record(
+            None,
+            AuditAction.DELETE,
+            "checkin",
+            detail={"deleted": deleted, "before": before.isoformat(), "partitions_dropped": dropped},
+        )
+    logger.info("Purged %s check-ins older than %s (%s day partitions dropped).", deleted, before.isoformat(), dropped)
+    return deleted
