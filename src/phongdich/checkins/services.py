@@ -262,17 +262,18 @@ def record_checkin(
         received_at=now,
     )
     try:
+        # One transaction, so one commit (the cost that bounds single check-ins) for the row and its audit.
         with transaction.atomic():
             # force_insert: with a composite key Django would otherwise try an UPDATE first.
             checkin.save(force_insert=True)
+            if actor is not None and actor.pk and method != CheckInMethod.VENUE_QR:
+                audit.record(actor, AuditAction.CREATE, "checkin", checkin.uuid, detail={"method": method})
     except IntegrityError:
         # The same upload arrived twice at once: the other request stored it.
         existing = recent.filter(uuid=checkin.uuid).first()
         if existing is None:
             raise
         return Recorded(existing, created=False, warning=venue_warning(venue))
-    if actor is not None and actor.pk and method != CheckInMethod.VENUE_QR:
-        audit.record(actor, AuditAction.CREATE, "checkin", checkin.uuid, detail={"method": method})
     return Recorded(checkin, created=True, warning=venue_warning(venue))
 
 

@@ -97,9 +97,18 @@ def get_or_404(
 def units_within(paths: list[str], prefix: str = "") -> models.Q:
     """Units (or records via ``prefix``, e.g. ``"home_commune__"``) at or below any of ``paths``."""
     condition = NOTHING
-    for path in paths:
+    for path in outermost(paths):
         condition |= models.Q(**{f"{prefix}path__startswith": path})
     return condition
+
+
+def outermost(paths: list[str]) -> list[str]:
+    """The paths not inside another one: a province account also assigned its communes is one LIKE."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return sorted(kept)
 
 
 def unit_scope(user: User | AnonymousUser | None) -> models.Q:

@@ -61,3 +61,11 @@ def test_unit_in_scope_is_a_path_prefix(units, make_account):
 def test_get_or_404_turns_malformed_ids_into_not_found(units, province_admin, bad_id):
     with pytest.raises(NotFound):
         access.get_or_404(Person.objects.all(), province_admin, pk=bad_id)
+
+
+def test_nested_units_collapse_to_the_outermost():
+    from phongdich.core.access import outermost
+
+    assert outermost(["22/193/06649/", "22/", "22/194/", "23/1/"]) == ["22/", "23/1/"]
+    assert outermost(["22/193/06649/", "22/193/06652/"]) == ["22/193/06649/", "22/193/06652/"]
+    assert outermost([]) == []
