@@ -11,6 +11,7 @@ parameters here are names, ID numbers and phones.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -30,26 +31,30 @@ def _pk_column(model: type[Model]) -> str:
     return model._meta.pk.column
 
 
-class BulkWriter:
+class BulkWriter(ABC):
     """The operations a generator needs, for the current database. Use inside one transaction."""
 
     vendor = ""
 
     def lock(self, models: Sequence[type[Model]]) -> None:
         """Keep other writers out of these tables until the transaction ends, so allocated ids stay ours."""
+        return None  # SQLite: its write transaction already excludes other writers.
 
+    @abstractmethod
     def first_free_id(self, model: type[Model]) -> int:
-        raise NotImplementedError
+        """The lowest id above every id in use and above the table's sequence."""
 
     def ids_used_up_to(self, model: type[Model], last_id: int) -> None:
         """Tell the database that ids up to ``last_id`` are taken, so later inserts continue after them."""
+        return None  # Databases that take max(id) + 1 need nothing.
 
+    @abstractmethod
     def insert(self, model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        raise NotImplementedError
+        """Write the rows; the number written."""
 
+    @abstractmethod
     def timestamp(self, value: dt.datetime) -> str:
         """An aware datetime as the text this database stores for a DateTimeField."""
-        raise NotImplementedError
 
     def delete_id_range(self, model: type[Model], first: int, last: int) -> int:
         """Delete rows by id range in one statement (the ORM would load every row to cascade)."""
