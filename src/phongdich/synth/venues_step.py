@@ -215,9 +215,10 @@ def venue_name(rng: random.Random, kind: str, commune: AdministrativeUnit, seria
 
 
 def venue_address(rng: random.Random, commune: AdministrativeUnit) -> str:
+    """The address within the commune: screens and posters add the commune's name themselves."""
     if commune.kind in URBAN_KINDS:
-        return f"Số {rng.randint(1, 400)}, đường {rng.choice(STREETS)}, {commune.name}"
-    return f"Thôn {rng.randint(1, 12)}, {commune.name}"
+        return f"Số {rng.randint(1, 400)}, đường {rng.choice(STREETS)}"
+    return f"Thôn {rng.randint(1, 12)}"
 
 
 def commune_points(communes: Sequence[AdministrativeUnit]) -> dict[int, tuple[float, float] | None]:

@@ -18,6 +18,7 @@ from phongdich.accounts.roles import Role
 from phongdich.geo import services as geo
 from phongdich.geo.models import AdministrativeUnit
 from phongdich.people.models import Person
+from phongdich.venues.models import Venue, VenueStatus
 
 DEMO_SCALE = 0.01
 DEMO_SEED = 2021
@@ -70,6 +71,11 @@ def ensure_demo_accounts() -> list[DemoAccount]:
                 password_hash=password_hash,
                 full_name=account.label,
             )
+            if account.role == Role.VENUE_OPERATOR:
+                # The operator runs one of the commune's synthetic venues, so the scanner has a venue.
+                venue = Venue.objects.filter(commune=unit, status=VenueStatus.ACTIVE).order_by("id").first()
+                if venue is not None:
+                    venue.operators.add(user)
             if account.role == Role.CITIZEN:
                 user.person = (
                     Person.objects.filter(home_commune=unit, account__isnull=True, citizen_id__isnull=False)
@@ -110,6 +116,9 @@ class Command(BaseCommand):
         for account in demo_accounts:
             self.stdout.write(f"  {account.username:<16} {account.label}")
         self.stdout.write("Synthetic staff of every commune and district: xa-<code>, huyen-<code> (see README).")
+        venue = Venue.objects.filter(operators__username="demo-diadiem").first()
+        if venue is not None:
+            self.stdout.write(f"A venue's QR check-in page (what its poster opens): http://{host}/c/{venue.qr_key}")
         if options["no_serve"]:
             return
         self.stdout.write("Press Ctrl+C to stop.")
