@@ -10,6 +10,7 @@ from phongdich.checkins.api import router as checkins_router
 from phongdich.core.api import AUTH, install_error_handlers
 from phongdich.geo.api import router as geo_router
 from phongdich.people.api import router as people_router
+from phongdich.vaccination.api import router as vaccination_router
 from phongdich.venues.api import router as venues_router
 
 api = NinjaAPI(
@@ -32,3 +33,4 @@ api.add_router("/units", geo_router)
 api.add_router("/tokens", accounts_router)
 api.add_router("/venues", venues_router)
 api.add_router("/checkins", checkins_router)
+api.add_router("/vaccinations", vaccination_router)

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "phongdich.people",
     "phongdich.venues",
     "phongdich.checkins",
+    "phongdich.vaccination",
+    "phongdich.certificates",
     "phongdich.synth",
     "phongdich.web",
 ]

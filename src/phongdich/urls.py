@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("phongdich.venues.urls")),
     path("", include("phongdich.checkins.urls")),
+    path("", include("phongdich.vaccination.urls")),
     path("", include("phongdich.web.urls")),
 ]

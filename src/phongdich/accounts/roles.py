@@ -75,6 +75,16 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         Role.CHECKPOINT_OFFICER: frozenset({Action.ADD}),
         Role.CITIZEN: frozenset({Action.VIEW}),
     },
+    # Vaccination records: vaccinators record doses; officers read them; citizens their own.
+    # Leaders see coverage figures only (aggregates, no rows).
+    "vaccination": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.VACCINATOR: frozenset({Action.VIEW, Action.ADD}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
 }
 
 

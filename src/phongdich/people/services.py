@@ -349,7 +349,16 @@ def merge_persons(actor: User, survivor_id: object, duplicate_id: object) -> Per
                     _("Both records have a linked %(what)s; resolve that first.") % {"what": what},
                     [FieldError("duplicate_id", _("Both records have a linked %(what)s.") % {"what": what})],
                 )
-            count = manager.filter(**{link: duplicate}).update(**{link: survivor})
+            try:
+                # A savepoint: records that may exist once per person (a dose number, say) collide here.
+                with transaction.atomic():
+                    count = manager.filter(**{link: duplicate}).update(**{link: survivor})
+            except IntegrityError:
+                what = model._meta.verbose_name_plural
+                raise Conflict(
+                    _("Both records have %(what)s that cannot be combined; correct them first.") % {"what": what},
+                    [FieldError("duplicate_id", _("Conflicting %(what)s on both records.") % {"what": what})],
+                ) from None
             if count:
                 moved[model._meta.label_lower] = count
         snapshot = _snapshot(duplicate)

@@ -88,7 +88,18 @@ def _make_checkin(root, person):
     return checkins.record_checkin(root, venue=venue, visitor=visitor, method="typed_id").checkin
 
 
+def _make_vaccination(root, person):
+    # A dose belongs to the person's home commune.
+    from phongdich.vaccination import services as vaccination
+
+    data = vaccination.VaccinationInput(
+        person=person.pk, dose_number=1, product="EU/1/20/1528", date=dt.date(2021, 8, 2)
+    )
+    return vaccination.record_vaccination(root, data)
+
+
 MAKERS = {
+    "vaccination.Vaccination": _make_vaccination,
     "checkins.CheckIn": _make_checkin,
     "venues.Venue": _make_venue,
     "people.Person": _make_person_record,

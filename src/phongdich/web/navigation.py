@@ -22,6 +22,8 @@ class NavItem:
     citizen_only: bool = False
     # Django admin screens: for accounts with the admin flag (province administrators).
     admin_only: bool = False
+    # Vaccination coverage: figures that leaders see too (vaccination.coverage.may_see_coverage).
+    coverage: bool = False
     # Other screens (url names) that belong to this item, so it stays highlighted on them.
     section: tuple[str, ...] = ()
     # One line on the home page saying what the screen is for.
@@ -68,6 +70,22 @@ MENU: tuple[NavItem, ...] = (
         description=_("Check visitors in at the door: scan their personal QR or type their citizen ID."),
     ),
     NavItem(
+        _("Vaccination"),
+        "vaccination-entry",
+        resource="vaccination",
+        action="add",
+        staff_only=True,
+        section=("vaccination-person", "vaccination-import"),
+        description=_("Record doses at a vaccination site, or import them from the national platform's file."),
+    ),
+    NavItem(
+        _("Vaccination coverage"),
+        "vaccination-coverage",
+        staff_only=True,
+        coverage=True,
+        description=_("First dose and full course by commune, district and age band, against the census."),
+    ),
+    NavItem(
         _("Units"),
         "unit-list",
         staff_only=True,
@@ -108,6 +126,12 @@ def may_list_people(user: Any) -> bool:
     return access.can(user, "person", "view") and not is_citizen(user)
 
 
+def _may_see_coverage(user: Any) -> bool:
+    from phongdich.vaccination.coverage import may_see_coverage
+
+    return may_see_coverage(user)
+
+
 def menu_for(user: Any) -> list[NavItem]:
     if user is None or not user.is_authenticated:
         return []
@@ -122,6 +146,8 @@ def menu_for(user: Any) -> list[NavItem]:
         if item.resource and not access.can(user, item.resource, item.action):
             continue
         if item.resource == "person" and is_citizen(user):
+            continue
+        if item.coverage and not _may_see_coverage(user):
             continue
         items.append(item)
     return items
