@@ -32,6 +32,8 @@ class DemoAccount:
     role: Role
     unit_code: str
     label: str
+    # Shown in the interface's header, which speaks Vietnamese first.
+    display_name: str
 
 
 HA_LONG = "193"
@@ -39,17 +41,39 @@ HA_KHANH = "06649"
 PROVINCE = "22"
 
 DEMO_ACCOUNTS = (
-    DemoAccount("demo-tinh", Role.PROVINCE_ADMIN, PROVINCE, "province administrator, all of Quảng Ninh"),
-    DemoAccount("demo-cdc", Role.EPIDEMIOLOGIST, PROVINCE, "CDC epidemiologist, province"),
-    DemoAccount("demo-lanhdao", Role.LEADER, PROVINCE, "leader: aggregates only"),
-    DemoAccount("demo-huyen", Role.DISTRICT_OFFICER, HA_LONG, "district officer, Hạ Long"),
-    DemoAccount("demo-xa", Role.COMMUNE_OFFICER, HA_KHANH, "commune officer, Phường Hà Khánh"),
-    DemoAccount("demo-xetnghiem", Role.LAB_TECHNICIAN, PROVINCE, "lab technician, province"),
-    DemoAccount("demo-tiemchung", Role.VACCINATOR, HA_LONG, "vaccinator, Hạ Long"),
-    DemoAccount("demo-cachly", Role.QUARANTINE_STAFF, HA_LONG, "quarantine facility staff, Hạ Long"),
-    DemoAccount("demo-diadiem", Role.VENUE_OPERATOR, HA_KHANH, "venue operator, Phường Hà Khánh"),
-    DemoAccount("demo-chot", Role.CHECKPOINT_OFFICER, HA_LONG, "checkpoint officer, Hạ Long"),
-    DemoAccount("demo-congdan", Role.CITIZEN, HA_KHANH, "citizen of Phường Hà Khánh"),
+    DemoAccount(
+        "demo-tinh", Role.PROVINCE_ADMIN, PROVINCE, "province administrator, all of Quảng Ninh", "Quản trị tỉnh (demo)"
+    ),
+    DemoAccount("demo-cdc", Role.EPIDEMIOLOGIST, PROVINCE, "CDC epidemiologist, province", "Dịch tễ CDC tỉnh (demo)"),
+    DemoAccount("demo-lanhdao", Role.LEADER, PROVINCE, "leader: aggregates only", "Lãnh đạo Ban Chỉ đạo (demo)"),
+    DemoAccount(
+        "demo-huyen", Role.DISTRICT_OFFICER, HA_LONG, "district officer, Hạ Long", "Cán bộ y tế TP Hạ Long (demo)"
+    ),
+    DemoAccount(
+        "demo-xa",
+        Role.COMMUNE_OFFICER,
+        HA_KHANH,
+        "commune officer, Phường Hà Khánh",
+        "Cán bộ trạm y tế Hà Khánh (demo)",
+    ),
+    DemoAccount(
+        "demo-xetnghiem", Role.LAB_TECHNICIAN, PROVINCE, "lab technician, province", "Kỹ thuật viên xét nghiệm (demo)"
+    ),
+    DemoAccount("demo-tiemchung", Role.VACCINATOR, HA_LONG, "vaccinator, Hạ Long", "Cán bộ tiêm chủng Hạ Long (demo)"),
+    DemoAccount(
+        "demo-cachly",
+        Role.QUARANTINE_STAFF,
+        HA_LONG,
+        "quarantine facility staff, Hạ Long",
+        "Nhân viên khu cách ly (demo)",
+    ),
+    DemoAccount(
+        "demo-diadiem", Role.VENUE_OPERATOR, HA_KHANH, "venue operator, Phường Hà Khánh", "Chủ địa điểm (demo)"
+    ),
+    DemoAccount(
+        "demo-chot", Role.CHECKPOINT_OFFICER, HA_LONG, "checkpoint officer, Hạ Long", "Cán bộ chốt kiểm soát (demo)"
+    ),
+    DemoAccount("demo-congdan", Role.CITIZEN, HA_KHANH, "citizen of Phường Hà Khánh", "Người dân Hà Khánh (demo)"),
 )
 
 
@@ -69,7 +93,7 @@ def ensure_demo_accounts() -> list[DemoAccount]:
                 role=account.role,
                 units=[] if account.role == Role.CITIZEN else [unit],
                 password_hash=password_hash,
-                full_name=account.label,
+                full_name=account.display_name,
             )
             if account.role == Role.VENUE_OPERATOR:
                 # The operator runs one of the commune's synthetic venues, so the scanner has a venue.
