@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from phongdich.accounts.api import router as accounts_router
+from phongdich.certificates.api import router as certificates_router
 from phongdich.checkins.api import router as checkins_router
 from phongdich.core.api import AUTH, install_error_handlers
 from phongdich.geo.api import router as geo_router
@@ -34,3 +35,4 @@ api.add_router("/tokens", accounts_router)
 api.add_router("/venues", venues_router)
 api.add_router("/checkins", checkins_router)
 api.add_router("/vaccinations", vaccination_router)
+api.add_router("/certificates", certificates_router)

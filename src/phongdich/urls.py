@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("phongdich.venues.urls")),
     path("", include("phongdich.checkins.urls")),
     path("", include("phongdich.vaccination.urls")),
+    path("", include("phongdich.certificates.urls")),
     path("", include("phongdich.web.urls")),
 ]

@@ -61,6 +61,12 @@ MENU: tuple[NavItem, ...] = (
         description=_("Your own record in the registry, and your contact details."),
     ),
     NavItem(
+        _("My certificate"),
+        "my-certificate",
+        citizen_only=True,
+        description=_("Your vaccination certificate (EU DCC) as a QR code."),
+    ),
+    NavItem(
         _("Scan check-ins"),
         "scan",
         resource="checkin",
