@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import io
 import json
@@ -18,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phongdich.certificates import keystore, services
+from phongdich.certificates.benchmarks import SAMPLE
 from phongdich.certificates.dcc import base45, cose, hcert, x509util
 from phongdich.certificates.dcc.verifier import REASONS, TrustedKey, TrustList, verify
 from phongdich.certificates.models import SigningKey, TrustedCertificate
@@ -27,25 +29,7 @@ DATA = Path(__file__).parent / "data" / "dcc-common"
 
 
 def vaccination(**changes: object) -> dict:
-    payload = {
-        "ver": "1.3.0",
-        "nam": {"fn": "Nguyễn", "fnt": "NGUYEN", "gn": "Thị Lan", "gnt": "THI<LAN"},
-        "dob": "1985-03-12",
-        "v": [
-            {
-                "tg": "840539006",
-                "vp": "1119349007",
-                "mp": "EU/1/20/1528",
-                "ma": "ORG-100030215",
-                "dn": 2,
-                "sd": 2,
-                "dt": "2021-09-01",
-                "co": "VN",
-                "is": "Sở Y tế Quảng Ninh",
-                "ci": "URN:UVCI:01:VN:QN000000001#X",
-            }
-        ],
-    }
+    payload = copy.deepcopy(SAMPLE)
     payload.update(changes)
     return payload
 
