@@ -6,12 +6,20 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from phongdich.accounts.api import router as accounts_router
+from phongdich.cases.api import clusters_router
+from phongdich.cases.api import router as cases_router
 from phongdich.certificates.api import router as certificates_router
 from phongdich.checkins.api import router as checkins_router
-from phongdich.core.api import AUTH, install_error_handlers
+from phongdich.core.api import AUTH, FastJsonParser, install_error_handlers
 from phongdich.geo.api import router as geo_router
 from phongdich.people.api import router as people_router
+from phongdich.testing.api import router as testing_router
+from phongdich.tracing.api import router as tracing_router
 from phongdich.vaccination.api import router as vaccination_router
+from phongdich.vaccination.sessions_api import invitations_router as vaccination_invitations_router
+from phongdich.vaccination.sessions_api import registrations_router as vaccination_registrations_router
+from phongdich.vaccination.sessions_api import sessions_router as vaccination_sessions_router
+from phongdich.vaccination.sessions_api import sites_router as vaccination_sites_router
 from phongdich.venues.api import router as venues_router
 
 api = NinjaAPI(
@@ -25,6 +33,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=AUTH,
+    parser=FastJsonParser(),
     # Swagger UI is served from ninja's bundled static files: no CDN.
     docs=Swagger(settings={"persistAuthorization": True}),
 )
@@ -35,4 +44,13 @@ api.add_router("/tokens", accounts_router)
 api.add_router("/venues", venues_router)
 api.add_router("/checkins", checkins_router)
 api.add_router("/vaccinations", vaccination_router)
+api.add_router("/vaccination-sites", vaccination_sites_router)
+api.add_router("/vaccination-sessions", vaccination_sessions_router)
+api.add_router("/vaccination-invitations", vaccination_invitations_router)
+api.add_router("/vaccination-registrations", vaccination_registrations_router)
 api.add_router("/certificates", certificates_router)
+api.add_router("/tests", testing_router)
+api.add_router("/cases", cases_router)
+api.add_router("/clusters", clusters_router)
+# Contact tracing: /cases/{id}/contacts, /cases/{id}/named-contacts, /contacts.
+api.add_router("", tracing_router)

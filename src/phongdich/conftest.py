@@ -127,6 +127,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_memos() -> None:
+    """Each test starts with empty hot-path memos: ids are reused once a test's transaction rolls back."""
+    from phongdich.core.memo import forget_all
+
+    forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2's 10⁶ rounds take ~0.3 s a password; tests check behaviour, not hashing cost."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "phongdich.venues",
     "phongdich.checkins",
     "phongdich.vaccination",
+    "phongdich.testing",
+    "phongdich.cases",
+    "phongdich.tracing",
     "phongdich.certificates",
     "phongdich.synth",
     "phongdich.web",
@@ -213,4 +216,8 @@ CELERY_BEAT_SCHEDULE = {
     "infer-checkouts": {"task": "checkins.infer_checkouts", "schedule": 10 * 60},
     "ensure-checkin-partitions": {"task": "checkins.ensure_partitions", "schedule": 6 * 3600},
     "purge-expired-checkins": {"task": "checkins.purge_expired", "schedule": 24 * 3600},
+    # Tracing: a check-in deleted by any path takes its contacts (no longer justified) with it.
+    "tracing-removed-checkins": {"task": "tracing.reconcile_removed_checkins", "schedule": 15 * 60},
+    # …and a case whose tracing job was lost or failed is traced again.
+    "tracing-pending-cases": {"task": "tracing.trace_pending", "schedule": 5 * 60},
 }

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from phongdich.api import api
+from phongdich.tracing import graph_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,6 +11,11 @@ urlpatterns = [
     path("", include("phongdich.venues.urls")),
     path("", include("phongdich.checkins.urls")),
     path("", include("phongdich.vaccination.urls")),
+    path("", include("phongdich.testing.urls")),
+    path("", include("phongdich.cases.urls")),
+    path("", include("phongdich.tracing.urls")),
+    path("clusters/<int:pk>/graph/", graph_views.cluster_graph_page, name="cluster-graph"),
+    path("clusters/<int:pk>/graph.json", graph_views.cluster_graph_data, name="cluster-graph-data"),
     path("", include("phongdich.certificates.urls")),
     path("", include("phongdich.web.urls")),
 ]

@@ -85,6 +85,106 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         Role.VACCINATOR: frozenset({Action.VIEW, Action.ADD}),
         Role.CITIZEN: frozenset({Action.VIEW}),
     },
+    # Vaccination sites and their sessions (not personal data): communes and districts plan them;
+    # vaccinators open and close the sessions they work at (change).
+    "vaccination_site": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.VACCINATOR: frozenset({Action.VIEW, Action.CHANGE}),
+    },
+    # Invitation lists and who is on them: officers build them from eligibility criteria; citizens see
+    # their own invitations.
+    "vaccination_invitation": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.VACCINATOR: frozenset({Action.VIEW}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
+    # Places in sessions: officers and vaccinators register people and check them in (change);
+    # citizens register themselves and cancel their own place.
+    "vaccination_registration": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.VACCINATOR: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.CITIZEN: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+    },
+    # Issued EU DCC certificates: vaccinators and labs issue them (add), health officers issue and revoke
+    # (change) them; citizens see, download and have their own vaccination certificate issued.
+    "certificate": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.LAB_TECHNICIAN: frozenset({Action.VIEW, Action.ADD}),
+        Role.VACCINATOR: frozenset({Action.VIEW, Action.ADD}),
+        Role.CITIZEN: frozenset({Action.VIEW, Action.ADD}),
+    },
+    # Samples (and pools, retest tasks): labs and commune stations take and record them; tracing staff
+    # read them; citizens see their own and report a self-test (add).
+    "sample": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+        Role.LAB_TECHNICIAN: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.CITIZEN: frozenset({Action.VIEW, Action.ADD}),
+    },
+    # Results: lab technicians enter and revoke them (change); commune stations enter rapid tests.
+    "test_result": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+        Role.LAB_TECHNICIAN: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.CITIZEN: frozenset({Action.VIEW, Action.ADD}),
+    },
+    # Cases (F0): epidemiologists open them by hand and correct them; district and commune officers
+    # follow and update their own (clinical status, place of care, outcome).
+    "case": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.QUARANTINE_STAFF: frozenset({Action.VIEW}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
+    # Periodic testing programs (not personal data): the province sets them; tracing staff read them.
+    "testing_program": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.VENUE_OPERATOR: frozenset({Action.VIEW}),
+    },
+    # Who is in a program: communes and establishments enrol people and follow who is due or overdue.
+    "program_member": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.VENUE_OPERATOR: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
+    "cluster": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+    },
+    # F1/F2 contacts (and named contacts, evidence): tracing staff name contacts (add) and record the
+    # follow-up (change) of those living in their units; quarantine staff read whom to expect.
+    # Citizens are told by phone, not shown a list that would reveal the case.
+    "contact": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.QUARANTINE_STAFF: frozenset({Action.VIEW}),
+    },
 }
 
 

@@ -14,7 +14,7 @@ from phongdich.audit.models import AuditAction, AuditEvent
 from phongdich.core import access
 
 
-def record(
+def build_event(
     actor: User | None,
     action: str,
     object_type: str,
@@ -23,9 +23,9 @@ def record(
     object_ids: Iterable[object] = (),
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """One event. ``detail`` holds field names, counts and ids, never personal values."""
+    """One event, not saved yet: for a caller that writes it in the same statement as the record it audits."""
     origin = context.current()
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if actor is not None and actor.pk else None,
         actor_username=actor.username if actor is not None else "",
         actor_role=getattr(actor, "role", "") if actor is not None else "",
@@ -39,6 +39,21 @@ def record(
         request_id=origin.request_id,
         detail=detail or {},
     )
+
+
+def record(
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    *,
+    object_ids: Iterable[object] = (),
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """One event. ``detail`` holds field names, counts and ids, never personal values."""
+    event = build_event(actor, action, object_type, object_id, object_ids=object_ids, detail=detail)
+    event.save(force_insert=True)
+    return event
 
 
 def search(

@@ -41,6 +41,10 @@ SAMPLE = {
 
 def _arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--count", type=int, default=5000, help="certificates to issue, then to verify")
+    # coverage_ms: the vaccination coverage table at full scale, in its own database (vaccination.benchmarks).
+    from phongdich.vaccination.benchmarks import add_to_certificates_arguments
+
+    add_to_certificates_arguments(parser)
 
 
 def run(options: dict[str, Any]) -> dict[str, Any]:
@@ -62,7 +66,11 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     valid = sum(verify(text, trust, now).valid for text in texts)
     verify_seconds = time.perf_counter() - started
+    from phongdich.vaccination.benchmarks import coverage_for_certificates
+
+    coverage_figures = coverage_for_certificates(options)
     return {
+        **coverage_figures,
         "count": count,
         "issue_seconds": round(issue_seconds, 3),
         "issue_per_second": round(count / issue_seconds),

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -22,7 +23,7 @@ from phongdich.audit.models import AuditAction
 from phongdich.certificates import keystore
 from phongdich.certificates.dcc import hcert, schema, x509util
 from phongdich.certificates.dcc.verifier import TrustedKey, TrustList, Verdict, verify
-from phongdich.certificates.models import SigningAuthority, SigningKey, TrustedCertificate
+from phongdich.certificates.models import IssuedCertificate, SigningAuthority, SigningKey, TrustedCertificate
 from phongdich.core.errors import Conflict, FieldError, InvalidInput
 
 CSCA_DAYS = 10 * 365
@@ -112,15 +113,45 @@ def issue_batch(
                 raise
             errors = [FieldError(f"[{index}].{error.field}", error.message) for error in invalid.errors]
             raise InvalidInput(invalid.detail, errors) from None
+    return [signed.text for signed in _sign(payloads, now=now, days=days)]
+
+
+@dataclass(frozen=True)
+class Signed:
+    text: str
+    kid: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+
+
+def _sign(payloads: list[dict[str, Any]], *, now: dt.datetime, days: int) -> list[Signed]:
     signing_key = active_key()
     if signing_key.not_after <= now:
         raise Conflict(_("The active signing key has expired: rotate it."))
     key = keystore.decrypt_private_key(signing_key.private_key_pem, f"dsc:{signing_key.kid}")
     kid = base64.b64decode(signing_key.kid)
     expires = min(now + dt.timedelta(days=days), signing_key.not_after)
+    # CWT times are whole seconds: the stored times are the ones in the certificate.
+    issued_at = dt.datetime.fromtimestamp(int(now.timestamp()), tz=dt.UTC)
+    expires_at = dt.datetime.fromtimestamp(int(expires.timestamp()), tz=dt.UTC)
     return [
-        hcert.encode(payload, key, kid, issuer=keystore.COUNTRY, issued_at=now, expires=expires) for payload in payloads
+        Signed(
+            hcert.encode(payload, key, kid, issuer=keystore.COUNTRY, issued_at=now, expires=expires),
+            signing_key.kid,
+            issued_at,
+            expires_at,
+        )
+        for payload in payloads
     ]
+
+
+def issue_signed(
+    payload: dict[str, Any], kind: str, *, now: dt.datetime | None = None, days: int = CERTIFICATE_DAYS
+) -> Signed:
+    """Like :func:`issue`, with the key id and the times written into the certificate."""
+    now = now or timezone.now()
+    _check_payload(payload, kind)
+    return _sign([payload], now=now, days=days)[0]
 
 
 def issue(payload: dict[str, Any], kind: str, *, now: dt.datetime | None = None, days: int = CERTIFICATE_DAYS) -> str:
@@ -133,22 +164,36 @@ def issue_vaccination_certificate(payload: dict[str, Any], *, now: dt.datetime |
 
 
 def trust_list(*, at: dt.datetime | None = None) -> TrustList:
-    """Our signing keys and the imported certificates that have not expired at ``at``."""
-    at = at or timezone.now()
+    """Our signing keys and the imported certificates, expired ones included: a certificate signed by a key
+    that has since expired is then answered ``expired`` (the verifier checks the key's validity at ``at``),
+    not ``unknown_issuer``. ``at`` is kept for callers; every key is listed whatever the time."""
     keys = [
         TrustedKey(x509.load_der_x509_certificate(bytes(key.certificate_der)), keystore.COUNTRY)
-        for key in SigningKey.objects.filter(not_after__gt=at)
+        for key in SigningKey.objects.all()
     ]
     keys += [
         TrustedKey(x509.load_der_x509_certificate(bytes(other.certificate_der)), other.country)
-        for other in TrustedCertificate.objects.filter(not_after__gt=at)
+        for other in TrustedCertificate.objects.all()
     ]
     return TrustList(keys)
 
 
 def verify_certificate(text: str, *, at: dt.datetime | None = None) -> Verdict:
+    """The verdict on an HC1 text at ``at`` against our trust list; a certificate we issued and revoked
+    by then is answered ``revoked``."""
     at = at or timezone.now()
-    return verify(text, trust_list(at=at), at)
+    verdict = verify(text, trust_list(at=at), at)
+    if verdict.valid and verdict.payload is not None:
+        uvcis = [
+            str(entry.get("ci"))
+            for group in KINDS
+            for entry in (verdict.payload.get(group) or [])
+            if isinstance(entry, dict) and entry.get("ci")
+        ]
+        if uvcis and IssuedCertificate.objects.filter(uvci__in=uvcis, revoked_at__lte=at).exists():
+            verdict.valid = False
+            verdict.reason, verdict.detail = "revoked", "the issuer revoked this certificate"
+    return verdict
 
 
 def export_trust_list(*, at: dt.datetime | None = None) -> list[dict[str, str]]:

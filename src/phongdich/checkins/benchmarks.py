@@ -21,6 +21,7 @@ import json
 import os
 import queue
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -69,6 +70,13 @@ def _arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=1000, help="records per batch request")
     parser.add_argument("--batch-clients", type=int, default=2, help="concurrent clients uploading batches")
     parser.add_argument("--windows", type=int, default=300, help="random windows per tracing query")
+    parser.add_argument(
+        "--load",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator for single check-ins: wrk (a C client in its own process: apt-get install wrk) "
+        "or Python threads in this process; auto takes wrk when it is installed",
+    )
 
 
 # --- The bench database ---------------------------------------------------------------------------
@@ -474,6 +482,75 @@ def run_load(
     return latencies, stored[0], elapsed
 
 
+_WRK_SCRIPT = """
+local venues = {%(venues)s}
+local citizen_ids = {%(citizen_ids)s}
+math.randomseed(%(seed)d)
+local hex = "0123456789abcdef"
+local function uuid4()
+  local t = {}
+  for i = 1, 32 do local r = math.random(1, 16); t[i] = hex:sub(r, r) end
+  t[13] = "4"; local v = math.random(9, 12); t[17] = hex:sub(v, v)
+  local s = table.concat(t)
+  return s:sub(1, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16) .. "-" .. s:sub(17, 20) .. "-" .. s:sub(21, 32)
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+request = function()
+  local at = os.date("!%%Y-%%m-%%dT%%H:%%M:%%S+00:00", os.time() - math.random(60, 3 * 86400))
+  local body = '{"uuid":"' .. uuid4() .. '","venue":"' .. venues[math.random(#venues)] .. '","citizen_id":"'
+    .. citizen_ids[math.random(#citizen_ids)] .. '","checked_in_at":"' .. at .. '"}'
+  return wrk.format(nil, "/api/v1/checkins", nil, body)
+end
+"""
+
+
+def run_wrk(
+    port: int, token: str, venues: list[str], citizen_ids: list[str], clients: int, seconds: float
+) -> dict[str, float]:
+    """Single check-ins from wrk, the same requests as the Python clients send: requests/s, p50 and p99 (ms)."""
+    import re
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            _WRK_SCRIPT
+            % {
+                "venues": ",".join(f'"{code}"' for code in venues),
+                "citizen_ids": ",".join(f'"{number}"' for number in citizen_ids),
+                "seed": random.randrange(1 << 30),
+                "token": token,
+            }
+        )
+    try:
+        command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "--latency", "-s", script.name]
+        output = subprocess.run(  # noqa: S603
+            [*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise SynthError(f"The server refused requests under wrk: {output}")
+
+    def milliseconds(label: str) -> float:
+        found = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+        if not found:
+            raise SynthError(f"Cannot read wrk's {label} latency: {output}")
+        return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+
+    total = re.search(r"^\s*(\d+) requests in ([\d.]+)(ms|s)", output, re.MULTILINE)
+    if not total:
+        raise SynthError(f"Cannot read wrk's request count: {output}")
+    elapsed = float(total.group(2)) / (1000.0 if total.group(3) == "ms" else 1.0)
+    return {
+        "requests": int(total.group(1)),
+        "per_second": int(total.group(1)) / elapsed,
+        "p50_ms": milliseconds("50%"),
+        "p99_ms": milliseconds("99%"),
+    }
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -499,7 +576,7 @@ def measure(options: dict[str, Any]) -> dict[str, Any]:
     try:
         server.wait_ready()
 
-        def single(rng: random.Random) -> tuple[str, dict[str, Any], Any]:
+        def one_checkin(rng: random.Random) -> tuple[str, dict[str, Any], Any]:
             body = {
                 "uuid": str(uuid.uuid4()),
                 "venue": venues[rng.randrange(len(venues))],
@@ -522,12 +599,26 @@ def measure(options: dict[str, Any]) -> dict[str, Any]:
             ]
             return "/api/v1/checkins/batch", {"items": items}, lambda content: int(json.loads(content)["created"])
 
-        _progress("warming up …")
-        run_load(server.port, token, int(options["clients"]), 2.0, single, 2_000)
-        _progress(f"single check-ins for {seconds:g} s …")
-        latencies, single_rows, single_elapsed = run_load(
-            server.port, token, int(options["clients"]), seconds, single, 200_000
-        )
+        use_wrk = options["load"] == "wrk" or (options["load"] == "auto" and shutil.which("wrk") is not None)
+        if use_wrk and shutil.which("wrk") is None:
+            raise SynthError("--load wrk: wrk is not installed (apt-get install wrk).")
+        _progress(f"warming up ({'wrk' if use_wrk else 'Python clients'}) …")
+        if use_wrk:
+            run_wrk(server.port, token, venues, citizen_ids, int(options["clients"]), 2.0)
+            _progress(f"single check-ins for {seconds:g} s (wrk) …")
+            single = run_wrk(server.port, token, venues, citizen_ids, int(options["clients"]), seconds)
+        else:
+            run_load(server.port, token, int(options["clients"]), 2.0, one_checkin, 2_000)
+            _progress(f"single check-ins for {seconds:g} s …")
+            latencies, single_rows, single_elapsed = run_load(
+                server.port, token, int(options["clients"]), seconds, one_checkin, 200_000
+            )
+            single = {
+                "requests": len(latencies),
+                "per_second": single_rows / single_elapsed,
+                "p50_ms": _percentile(latencies, 0.5) * 1000,
+                "p99_ms": _percentile(latencies, 0.99) * 1000,
+            }
         _progress(f"batches of {batch_size} for {seconds:g} s …")
         _lat, batch_rows, batch_elapsed = run_load(
             server.port, token, int(options["batch_clients"]), seconds, batch, 2_000
@@ -542,10 +633,11 @@ def measure(options: dict[str, Any]) -> dict[str, Any]:
         "workers": int(options["workers"]),
         "threads_per_worker": int(options["threads"]),
         "clients": int(options["clients"]),
-        "single_requests": len(latencies),
-        "single_per_second": round(single_rows / single_elapsed, 1),
-        "single_p50_ms": round(_percentile(latencies, 0.5) * 1000, 2),
-        "single_p99_ms": round(_percentile(latencies, 0.99) * 1000, 2),
+        "load_generator": "wrk" if use_wrk else "python",
+        "single_requests": int(single["requests"]),
+        "single_per_second": round(single["per_second"], 1),
+        "single_p50_ms": round(single["p50_ms"], 2),
+        "single_p99_ms": round(single["p99_ms"], 2),
         "batch_size": batch_size,
         "batch_rows": batch_rows,
         "batch_rows_per_second": round(batch_rows / batch_elapsed, 1),
@@ -567,6 +659,7 @@ def _child_arguments(options: dict[str, Any]) -> Iterator[str]:
         "batch_size",
         "batch_clients",
         "windows",
+        "load",
     ):
         yield f"--{name.replace('_', '-')}"
         yield str(options[name])

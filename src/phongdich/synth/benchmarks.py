@@ -7,6 +7,7 @@ A benchmark returns a flat dict of figures, printed as one JSON object with ``--
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from argparse import ArgumentParser
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from phongdich.geo.services import load_bundled_province
 from phongdich.people.models import Household, Person
 from phongdich.synth import services
 from phongdich.synth.generator import SynthError, SynthOptions
+from phongdich.synth.models import SynthRun
 
 
 @dataclass(frozen=True)
@@ -117,5 +119,78 @@ register(
         help="generate the synthetic population (replacing an earlier one) and time it",
         add_arguments=_synth_arguments,
         run=run_synth,
+    )
+)
+
+
+def _tracing_recall_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("--scale", type=float, default=0.01, help="people per census resident (1 = full size)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--province", default=None, help="province code, when several are loaded")
+    parser.add_argument("--days", type=int, default=14, help="days of check-ins the outbreak spreads over (1 to 21)")
+    parser.add_argument("--outbreak", type=int, default=10, help="index infections")
+    parser.add_argument("--outbreak-rate", type=float, default=1.0, help="multiplies the chances of transmission")
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="evaluate the province's current synthetic population instead of generating one",
+    )
+
+
+def run_tracing_recall(options: dict[str, Any]) -> dict[str, Any]:
+    """Generate a province with an outbreak (replacing an earlier one; ``--existing``: take the current one),
+    trace its cases again, and check the lists against the truth and the raw check-ins.
+
+    Figures: ``truth_recall`` (true venue transmissions within the co-presence rule found, pair of check-ins
+    and all: should be 1.0), ``rule_recall`` (every pair of check-ins the rule makes co-present with a case,
+    found), ``f1_precision`` and ``f2_precision`` (listed contacts whose every evidence row re-checks against
+    the raw check-ins: should be 1.0), and the counts behind them (see ``synth.evaluation``).
+    """
+    from phongdich.synth.evaluation import evaluate
+
+    if config.is_production():
+        raise SynthError("Benchmarks are not run against a production installation.")
+    if not AdministrativeUnit.objects.communes().exists():
+        load_bundled_province()
+    province = services.resolve_province(options.get("province"))
+    started = time.perf_counter()
+    existing = SynthRun.objects.filter(province=province).order_by("-id").first() if options.get("existing") else None
+    if options.get("existing") and existing is None:
+        raise SynthError(f"{province.name} has no synthetic population: run `phongdich synth --outbreak N` first.")
+    run = existing or services.generate(
+        SynthOptions(
+            seed=options["seed"],
+            scale=options["scale"],
+            as_of=services.today_in_vietnam() - dt.timedelta(days=1),
+            staff_password_hash=services.hash_staff_password(services.DEMO_STAFF_PASSWORD),
+            replace=True,
+            province_code=province.code,
+            days=options["days"],
+            outbreak=options["outbreak"],
+            outbreak_rate=options["outbreak_rate"],
+        )
+    )
+    synth_seconds = time.perf_counter() - started if existing is None else None
+    figures = evaluate(run)
+    return {
+        "benchmark": "tracing-recall",
+        "database": connection.vendor,
+        "scale": run.scale,
+        "seed": run.seed,
+        "as_of": run.as_of.isoformat(),
+        "people": int(run.counts.get("people", 0)),
+        "checkins": int(run.counts.get("checkins", 0)),
+        "synth_seconds": round(synth_seconds, 3) if synth_seconds is not None else None,
+        **{key: value for key, value in run.counts.items() if key.startswith("outbreak_")},
+        **figures,
+    }
+
+
+register(
+    Benchmark(
+        name="tracing-recall",
+        help="a synthetic outbreak with ground truth: recall of the co-presence rule and precision of the F1 lists",
+        add_arguments=_tracing_recall_arguments,
+        run=run_tracing_recall,
     )
 )

@@ -96,6 +96,8 @@ class SynthOptions:
     province_code: str | None = None
     adoption: float = 0.46  # share of people who check in with the app (Quảng Ninh, 2021)
     days: int = 1  # days of check-ins, ending on the reference date
+    outbreak: int = 0  # index infections of the synthetic outbreak (0: none)
+    outbreak_rate: float = 1.0  # multiplies every chance of transmission
 
 
 @dataclass

@@ -98,8 +98,167 @@ def _make_vaccination(root, person):
     return vaccination.record_vaccination(root, data)
 
 
+def _make_vaccination_site(root, person):
+    # Sites are about a territory, not a person: one in the person's home commune stands for "their" record.
+    from phongdich.vaccination import sessions
+
+    data = sessions.SiteInput(name=f"Điểm tiêm {person.pk}", commune=person.home_commune.code, capacity_per_session=50)
+    return sessions.create_site(root, data)
+
+
+def _make_vaccination_session(root, person):
+    from django.utils import timezone
+
+    from phongdich.vaccination import sessions
+
+    site = _make_vaccination_site(root, person)
+    data = sessions.SessionInput(
+        site=site.pk, date=timezone.localdate(), start_time=dt.time(7, 30), end_time=dt.time(11, 30)
+    )
+    return sessions.create_session(root, data)
+
+
+def _make_invitation_list(root, person):
+    # A list belongs to the area it was built for: here the person's home commune.
+    from phongdich.vaccination import sessions
+
+    return sessions.build_invitation_list(root, f"Mời {person.pk}", person.home_commune.code, {"min_age": 18})
+
+
+def _make_invitation(root, person):
+    # An invitation belongs to the invitee's home commune.
+    return _make_invitation_list(root, person).invitations.get(person=person)
+
+
+def _make_registration(root, person):
+    # A place in a session belongs to the commune of the session's site (here the person's home commune).
+    from phongdich.vaccination import sessions
+
+    session = _make_vaccination_session(root, person)
+    return sessions.register(root, session.pk, person.pk)
+
+
+def _sample_input(person, **fields):
+    from phongdich.testing import services as testing
+
+    taken = dt.datetime(2021, 8, 2, 8, 0, tzinfo=dt.UTC)
+    return testing.SampleInput(person=person.pk, test_type="rt_pcr", taken_at=taken, site="Trạm y tế", **fields)
+
+
+def _make_sample(root, person):
+    # A sample belongs to the commune where it was taken: by default the person's home commune.
+    from phongdich.testing import services as testing
+
+    return testing.record_sample(root, _sample_input(person)).sample
+
+
+def _make_test_result(root, person):
+    from phongdich.testing import services as testing
+
+    return testing.record_sample(root, _sample_input(person, result="negative")).result
+
+
+def _make_sample_pool(root, person):
+    # A pool (no person of its own) belongs to the commune where its samples were taken.
+    from phongdich.testing import services as testing
+
+    return testing.create_pool(root, testing.PoolInput(commune=person.home_commune.code, code=f"P-{person.pk}"))
+
+
+def _make_retest_task(root, person):
+    # A member of a positive pool gets a retest task in the commune where the sample was taken.
+    from phongdich.testing import services as testing
+
+    pool = _make_sample_pool(root, person)
+    testing.record_sample(root, _sample_input(person, pool=pool.pk))
+    testing.record_pool_result(root, pool.pk, testing.PoolResultInput(result="positive"))
+    return pool.retest_tasks.get()
+
+
+def _make_program_member(root, person):
+    # A worker of an establishment in their home commune, in a periodic testing program.
+    from phongdich.testing import programs
+
+    program = programs.create_program(
+        root, programs.ProgramInput(name=f"Định kỳ {person.pk}", interval_days=7, valid_from=dt.date(2021, 10, 1))
+    )
+    venue = _make_venue(root, person)
+    return programs.enrol(root, programs.EnrolInput(program=program.pk, person=person.pk, venue=venue.code))
+
+
+def _make_case(root, person):
+    # A case belongs to the person's home commune.
+    from phongdich.cases import services as cases
+
+    return cases.open_case(root, cases.CaseInput(person=person.pk, sampled_on=dt.date(2021, 8, 2)))
+
+
+def _make_cluster(root, person):
+    # Clusters are about a place: one in the person's home commune stands for "their" record.
+    from phongdich.cases import services as cases
+
+    data = cases.ClusterInput(name=f"Ổ dịch {person.pk}", commune=person.home_commune.code)
+    return cases.create_cluster(root, data)
+
+
+def _make_named_contact(root, person):
+    # The person named as a contact of a case in their home commune (the F0 is another person there).
+    from django.utils import timezone
+
+    from phongdich.cases import services as cases
+    from phongdich.tracing import services as tracing
+
+    index = _person(root, person.home_commune.code)
+    case = cases.open_case(root, cases.CaseInput(person=index.pk, sampled_on=timezone.localdate()))
+    # The F0 then moves to Móng Cái (their case stays with the commune that opened it), so the persons the
+    # viewers of Hạ Long see are still only the test world's.
+    people.update_person(root, index.pk, PersonInput(home_commune=HOMES["b"]))
+    data = tracing.NamedContactInput(setting="household", date=timezone.localdate(), person=person.pk)
+    return tracing.add_named_contact(root, case.pk, data)
+
+
+def _make_contact(root, person):
+    # A contact belongs to the commune the person lives in.
+    from phongdich.tracing import services as tracing
+    from phongdich.tracing.models import Contact
+
+    named = _make_named_contact(root, person)
+    tracing.run_tracing(named.case_id)
+    return Contact.objects.get(case_id=named.case_id, person=person)
+
+
+def _make_contact_evidence(root, person):
+    return _make_contact(root, person).evidence.get()
+
+
+def _make_issued_certificate(root, person):
+    # A certificate belongs to its holder's home commune: the test certificate of a negative result.
+    from phongdich.certificates import issuing, services
+    from phongdich.certificates.models import SigningKey
+
+    if not SigningKey.objects.filter(active=True).exists():
+        services.rotate_key(None)
+    return issuing.test_certificate(root, _make_test_result(root, person).pk)
+
+
 MAKERS = {
+    "certificates.IssuedCertificate": _make_issued_certificate,
+    "tracing.Contact": _make_contact,
+    "tracing.ContactEvidence": _make_contact_evidence,
+    "tracing.NamedContact": _make_named_contact,
+    "testing.Sample": _make_sample,
+    "testing.TestResult": _make_test_result,
+    "testing.SamplePool": _make_sample_pool,
+    "testing.RetestTask": _make_retest_task,
+    "testing.ProgramMember": _make_program_member,
+    "cases.Case": _make_case,
+    "cases.Cluster": _make_cluster,
     "vaccination.Vaccination": _make_vaccination,
+    "vaccination.VaccinationSite": _make_vaccination_site,
+    "vaccination.VaccinationSession": _make_vaccination_session,
+    "vaccination.InvitationList": _make_invitation_list,
+    "vaccination.Invitation": _make_invitation,
+    "vaccination.Registration": _make_registration,
     "checkins.CheckIn": _make_checkin,
     "venues.Venue": _make_venue,
     "people.Person": _make_person_record,

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class VaccinationConfig(AppConfig):
     name = "phongdich.vaccination"
     verbose_name = _("Vaccination")
+
+    def ready(self) -> None:
+        from phongdich.vaccination import coverage_entries
+
+        coverage_entries.connect()

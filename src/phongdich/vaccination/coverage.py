@@ -1,8 +1,8 @@
 """Vaccination coverage per commune, district and province and per age band: figures, never rows.
 
-Numerators come from one aggregate query (vaccinations of persons in scope, GROUP BY home commune and
-age band at the reference date); denominators from the census figures stored on each unit (geo), read
-in one more query. Leaders (aggregate-only) may see these figures.
+Numerators come from one aggregate query (the vaccinated persons in scope, as kept in CoverageEntry,
+GROUP BY home commune and age band at the reference date); denominators from the census figures stored
+on each unit (geo), read in one more query. Leaders (aggregate-only) may see these figures.
 
 geo stores the bands 0–11, 12–17, 18–49, 50–64 and 65+. The reported bands are derived:
 18+ = 18–49 + 50–64 + 65+; 50+ = 50–64 + 65+; 5–11 is ESTIMATED as 7/12 of the 0–11 band (the seven
@@ -22,7 +22,7 @@ from phongdich.accounts.models import User
 from phongdich.accounts.roles import AGGREGATE_ONLY_ROLES, Role
 from phongdich.core import access
 from phongdich.geo.models import AdministrativeUnit, Level
-from phongdich.vaccination.models import Vaccination
+from phongdich.vaccination.models import CoverageEntry
 
 # Reported bands: key -> label. "all" is every age against the unit's total population.
 BANDS: tuple[tuple[str, object], ...] = (
@@ -62,9 +62,8 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
         return today.replace(year=today.year - years, day=28)
 
 
-def _band_expression(today: dt.date) -> models.Case:
+def _band_expression(today: dt.date, born: str = "person__date_of_birth") -> models.Case:
     """The exact age band at ``today`` from the date of birth (born after the cut-off: younger)."""
-    born = "person__date_of_birth"
     whens = [
         models.When(**{f"{born}__gt": _years_ago(today, 5)}, then=models.Value("0_4")),
         models.When(**{f"{born}__gt": _years_ago(today, 12)}, then=models.Value("5_11")),
@@ -140,20 +139,21 @@ def coverage(user: User, today: dt.date | None = None) -> list[CoverageRow]:
     if not units:
         return []
     top_paths = access.outermost([unit.path for unit in units])
+    # One narrow row per vaccinated person (CoverageEntry, kept in step with the doses): the same counts as
+    # grouping the doses themselves, without joining two million doses to the wide person table.
     counted = (
-        Vaccination.objects.filter(access.units_within(top_paths, prefix="person__home_commune__"))
-        .filter(models.Q(dose_number=1) | models.Q(completes_course=True))
-        .annotate(band=_band_expression(today))
+        CoverageEntry.objects.filter(access.units_within(top_paths, prefix="commune__"))
+        .annotate(band=_band_expression(today, born="date_of_birth"))
         .order_by()
-        .values("person__home_commune__path", "band")
+        .values("commune__path", "band")
         .annotate(
-            first=models.Count("pk", filter=models.Q(dose_number=1)),
-            full=models.Count("pk", filter=models.Q(completes_course=True)),
+            first=models.Count("pk", filter=models.Q(first_dose=True)),
+            full=models.Count("pk", filter=models.Q(full_course=True)),
         )
     )
     rows = [CoverageRow(unit, {key: Cell(pop) for key, pop in denominators(unit).items()}) for unit in units]
     for item in counted:
-        path = item["person__home_commune__path"]
+        path = item["commune__path"]
         for row in rows:
             if not path.startswith(row.unit.path):
                 continue

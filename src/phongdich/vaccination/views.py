@@ -11,6 +11,7 @@ import io
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,17 +20,9 @@ from phongdich.core import access
 from phongdich.core.errors import DomainError, NotFound
 from phongdich.people import services as people
 from phongdich.vaccination import coverage, imports, services
-from phongdich.vaccination.forms import DoseForm, FindPersonForm, ImportForm
+from phongdich.vaccination.forms import DoseForm, FindPersonForm
+from phongdich.web import spreadsheets
 from phongdich.web.views import screen, show_errors, signed_in
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _csv_response(content: bytes, filename: str, content_type: str = "text/csv; charset=utf-8") -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @screen
@@ -88,31 +81,24 @@ def person_doses(request: HttpRequest, pk: int) -> HttpResponse:
 @screen
 @require_http_methods(["GET", "POST"])
 def import_file(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    if not access.can(user, "vaccination", "add"):
+    if not access.can(signed_in(request), "vaccination", "add"):
         raise Http404()
-    form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = imports.import_vaccinations(
-                user, upload.read(imports.MAX_BYTES + 1), accept_valid_rows=form.cleaned_data["accept_valid_rows"]
-            )
-        except NotFound:
-            raise
-        except DomainError as error:
-            show_errors(form, error)
-    return render(request, "vaccination/import.html", {"form": form, "result": result, "columns": imports.COLUMNS})
+    return spreadsheets.import_screen(
+        request,
+        lambda user, content, accept: imports.import_vaccinations(user, content, accept_valid_rows=accept),
+        template="vaccination/import.html",
+        columns=imports.COLUMNS,
+        template_url=reverse("vaccination-import-template"),
+    )
 
 
 @screen
 def import_template(request: HttpRequest) -> HttpResponse:
     if not access.can(signed_in(request), "vaccination", "add"):
         raise Http404()
-    if request.GET.get("format") == "xlsx":
-        return _csv_response(imports.template_xlsx(), "mau-nhap-tiem-chung.xlsx", XLSX)
-    return _csv_response(imports.template_csv(), "mau-nhap-tiem-chung.csv")
+    return spreadsheets.template_download(
+        request, csv=imports.template_csv, xlsx=imports.template_xlsx, name="mau-nhap-tiem-chung"
+    )
 
 
 @screen
@@ -127,10 +113,12 @@ def coverage_table(request: HttpRequest) -> HttpResponse:
         table = _coverage_table(rows)
         name = f"do-phu-tiem-{today.isoformat()}"
         if export == "xlsx":
-            return _csv_response(_xlsx(table), f"{name}.xlsx", XLSX)
+            return spreadsheets.download(_xlsx(table), f"{name}.xlsx", spreadsheets.XLSX)
         out = io.StringIO()
         csv.writer(out).writerows(table)
-        return _csv_response(("\ufeff" + out.getvalue()).encode("utf-8"), f"{name}.csv")
+        return spreadsheets.download(
+            ("\ufeff" + out.getvalue()).encode("utf-8"), f"{name}.csv", "text/csv; charset=utf-8"
+        )
     return render(
         request,
         "vaccination/coverage.html",

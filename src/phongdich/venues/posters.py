@@ -4,35 +4,21 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from phongdich.core.pdf import BOLD, REGULAR, qr_drawing, register_fonts, wrap
 from phongdich.venues.models import Venue, VenueKind
 
-FONTS = Path(__file__).resolve().parent / "fonts"
-REGULAR = "PhongDichSans"
-BOLD = "PhongDichSans-Bold"
 ACCENT = HexColor("#0b5394")
-
-
-def _register_fonts() -> None:
-    # DejaVu has every Vietnamese letter (reportlab's built-in Helvetica has none of ă, ơ, ư, ạ …).
-    if REGULAR not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
 
 
 def site_url(request: HttpRequest | None = None) -> str:
@@ -44,21 +30,6 @@ def site_url(request: HttpRequest | None = None) -> str:
 
 def checkin_url(venue: Venue, base: str) -> str:
     return f"{base}/c/{venue.qr_key}"
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if pdfmetrics.stringWidth(candidate, font, size) <= width or not line:
-            line = candidate
-        else:
-            lines.append(line)
-            line = word
-    if line:
-        lines.append(line)
-    return lines
 
 
 def _centred(canvas: Canvas, lines: list[str], font: str, size: float, top: float, leading: float) -> float:
@@ -83,16 +54,13 @@ def _page(canvas: Canvas, venue: Venue, base: str) -> None:
     _centred(canvas, [_("COVID-19 health declaration")], REGULAR, 13, height - 2.7 * cm, 16)
     canvas.setFillColor(black)
     # The venue.
-    name_lines = _wrap(venue.name, BOLD, 24, text_width)[:3]
+    name_lines = wrap(venue.name, BOLD, 24, text_width)[:3]
     y = _centred(canvas, name_lines, BOLD, 24, height - 5.0 * cm, 29)
     place = ", ".join(part for part in (venue.address, venue.commune.name) if part)
-    y = _centred(canvas, _wrap(place, REGULAR, 13, text_width)[:3], REGULAR, 13, y - 0.1 * cm, 17)
+    y = _centred(canvas, wrap(place, REGULAR, 13, text_width)[:3], REGULAR, 13, y - 0.1 * cm, 17)
     # The QR: as large as the page allows, with its quiet zone.
     size = min(13.5 * cm, y - 8.5 * cm)
-    widget = QrCodeWidget(checkin_url(venue, base), barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
+    drawing = qr_drawing(checkin_url(venue, base), size)
     qr_top = y - 0.4 * cm
     renderPDF.draw(drawing, canvas, (width - size) / 2, qr_top - size)
     # The code under the QR, for typing when the camera cannot read it.
@@ -108,7 +76,7 @@ def _page(canvas: Canvas, venue: Venue, base: str) -> None:
     canvas.setFont(REGULAR, 12)
     y -= 0.3 * cm
     for step in steps:
-        for line in _wrap(step, REGULAR, 12, text_width):
+        for line in wrap(step, REGULAR, 12, text_width):
             canvas.drawString(margin, y, line)
             y -= 15
         y -= 3
@@ -127,7 +95,7 @@ def _page(canvas: Canvas, venue: Venue, base: str) -> None:
 
 def poster_pdf(venues: Iterable[Venue], base: str, *, compress: bool = True) -> bytes:
     """One A4 page per venue, in the installation's language (Vietnamese) whatever the reader's."""
-    _register_fonts()
+    register_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1 if compress else 0)
     canvas.setTitle(_("QR posters"))

@@ -149,6 +149,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": access.can(user, "person", "change") and not is_citizen(user),
             "can_merge": access.can(user, "person", "merge"),
             "back_to_list": may_list_people(user),
+            "can_see_certificates": access.can(user, "certificate", "view") and not is_citizen(user),
         },
     )
 

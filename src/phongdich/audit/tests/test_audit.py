@@ -4,6 +4,7 @@ import json
 import pytest
 from django.core import serializers
 from django.test import override_settings
+from django.utils import timezone
 
 from phongdich.accounts.roles import Role
 from phongdich.audit import context
@@ -103,7 +104,8 @@ def test_search_filters(province_admin, commune_officer, person):
     assert audit.search(province_admin, actor="nobody").count() == 0
     assert audit.search(province_admin, object_type="household").count() == 0
     assert audit.search(province_admin, action="not-an-action").count() == 2  # unknown filter ignored
-    today = AuditEvent.objects.first().at.date()
+    # The filter takes dates as people in the province say them (local), not UTC dates.
+    today = timezone.localdate(AuditEvent.objects.first().at)
     assert audit.search(province_admin, since=today, until=today).count() == 2
     assert audit.search(province_admin, since=today + dt.timedelta(days=1)).count() == 0
 

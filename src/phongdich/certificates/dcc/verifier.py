@@ -29,6 +29,7 @@ REASONS = (
     "expired",
     "not_yet_valid",
     "schema",
+    "revoked",  # set by the installation's verifier for a certificate it issued and revoked
 )
 
 

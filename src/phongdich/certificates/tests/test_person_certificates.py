@@ -75,12 +75,17 @@ def test_issue_for_person_builds_the_dcc_from_the_latest_dose(signing_key, vacci
     assert entry["co"] == "VN"
     assert entry["is"] == "Sở Y tế tỉnh Quảng Ninh"
     assert entry["ci"].startswith("URN:UVCI:01:VN:")
-    assert entry["ci"] != issuing.issue_for_person(vaccinator, vaccinated_dao.pk).identifier
     assert verdict.expires is not None
     assert issued.expires_at == verdict.expires
+    assert issued.issued_at == verdict.issued_at
     event = AuditEvent.objects.filter(object_type="certificate").latest("pk")
-    assert event.object_id == str(vaccinated_dao.pk)
+    assert (event.action, event.object_id) == ("generate", str(issued.pk))
+    assert event.detail["person"] == vaccinated_dao.pk
     assert "Nguyễn" not in str(event.detail)
+    # Stored: asking again gives the same certificate, not a newly signed one.
+    again = issuing.issue_for_person(vaccinator, vaccinated_dao.pk)
+    assert (again.pk, again.hc1, again.uvci) == (issued.pk, issued.hc1, entry["ci"])
+    assert AuditEvent.objects.filter(object_type="certificate").latest("pk").action == "view"
 
 
 def test_issue_for_a_person_outside_scope_is_not_found(signing_key, units, make_account, vaccinated_dao):
@@ -101,6 +106,9 @@ def test_issue_api(signing_key, api_client, units, make_account, vaccinator, dao
     body = response.json()
     assert body["payload"].startswith("HC1:")
     assert body["expires_at"]
+    assert body["kind"] == "vaccination"
+    assert body["uvci"] == body["dcc"]["v"][0]["ci"]
+    assert body["revoked_at"] is None
     other = make_account(Role.COMMUNE_OFFICER, "06652", username="officer-ha-phong")
     assert api_client(other).post(f"/api/v1/certificates/vaccination/{dao.pk}").status_code == 404
 

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from phongdich.certificates import services
+from phongdich.certificates import qrimage, rules, services
 from phongdich.certificates.dcc.verifier import verify
 from phongdich.core.errors import DomainError
 
@@ -44,9 +45,9 @@ class Command(BaseCommand):
             if at.tzinfo is None:
                 at = at.replace(tzinfo=dt.UTC)
         payload = options["payload"]
-        if not payload.startswith("HC1:") and Path(payload).is_file():
-            payload = Path(payload).read_text(encoding="utf-8", errors="replace").strip()
         try:
+            if not payload.startswith("HC1:") and Path(payload).is_file():
+                payload = _payload_from_file(Path(payload))
             if options["trust"]:
                 blobs = []
                 for name in options["trust"]:
@@ -60,6 +61,21 @@ class Command(BaseCommand):
         except DomainError as exc:
             problems = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
             raise CommandError(f"{exc.detail} {problems}".strip()) from None
-        self.stdout.write(json.dumps(verdict.as_json(), ensure_ascii=False, indent=2))
+        body = verdict.as_json()
+        accepted = rules.acceptance_of(verdict, at=at or timezone.now())
+        body["acceptance"] = accepted.as_json() if accepted is not None else None
+        self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
         if not verdict.valid:
             raise SystemExit(1)
+
+
+def _payload_from_file(path: Path) -> str:
+    """A file holding the HC1 text, or a picture of the QR code (PNG, JPEG …)."""
+    data = path.read_bytes()
+    text = data.decode("utf-8", errors="replace").strip()
+    if text.startswith("HC1:") or not data.startswith(_PICTURE_SIGNATURES):
+        return text
+    return qrimage.text_from_image(data)
+
+
+_PICTURE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"BM")

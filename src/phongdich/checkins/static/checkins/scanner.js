@@ -25,7 +25,6 @@
   var results = document.getElementById("results");
   var queueState = document.getElementById("queue-state");
 
-  var stream = null;
   var lastCode = "";
   var lastCodeAt = 0;
   var sending = false;
@@ -170,50 +169,31 @@
 
   // --- The camera ---------------------------------------------------------------------------------
 
-  function scanFrame() {
-    if (!stream) return;
-    if (video.readyState >= 2 && video.videoWidth) {
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      var context = canvas.getContext("2d", { willReadFrequently: true });
-      context.drawImage(video, 0, 0, canvas.width, canvas.height);
-      var image = context.getImageData(0, 0, canvas.width, canvas.height);
-      var code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-      var now = Date.now();
-      if (code && code.data && (code.data !== lastCode || now - lastCodeAt > REPEAT_MS)) {
-        lastCode = code.data;
-        lastCodeAt = now;
-        enqueue({ personal_qr: code.data, method: "personal_qr" });
-      }
+  var camera = new window.PhongDichQrCamera(video, canvas, function (text) {
+    var now = Date.now();
+    if (text !== lastCode || now - lastCodeAt > REPEAT_MS) {
+      lastCode = text;
+      lastCodeAt = now;
+      enqueue({ personal_qr: text, method: "personal_qr" });
     }
-    window.setTimeout(function () { window.requestAnimationFrame(scanFrame); }, 150);
-  }
+  });
 
   function startCamera() {
     if (!venueSelect.value) {
       window.alert(msg.msgNovenue);
       return;
     }
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      window.alert(msg.msgCamera);
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (s) {
-      stream = s;
-      video.srcObject = s;
-      video.hidden = false;
+    camera.start().then(function () {
       startButton.hidden = true;
       stopButton.hidden = false;
-      return video.play();
-    }).then(scanFrame, function () {
+    }, function () {
+      camera.stop();
       window.alert(msg.msgCamera);
     });
   }
 
   function stopCamera() {
-    if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-    stream = null;
-    video.hidden = true;
+    camera.stop();
     startButton.hidden = false;
     stopButton.hidden = true;
   }

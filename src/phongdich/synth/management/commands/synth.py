@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
@@ -13,6 +14,7 @@ from phongdich import config
 from phongdich.synth import services
 from phongdich.synth.bulk import UnsupportedDatabase
 from phongdich.synth.generator import SynthError, SynthOptions
+from phongdich.synth.outbreak_step import DEFAULT_OUTBREAK, MAX_INDEX_INFECTIONS
 
 
 def iso_date(value: str) -> dt.date:
@@ -33,6 +35,20 @@ def days_count(value: str) -> int:
     number = int(value)
     if not 1 <= number <= 21:
         raise ArgumentTypeError(f"{value!r} is not a number of days from 1 to 21")
+    return number
+
+
+def outbreak_size(value: str) -> int:
+    number = int(value)
+    if not 0 <= number <= MAX_INDEX_INFECTIONS:
+        raise ArgumentTypeError(f"{value!r} is not a number of index infections from 0 to {MAX_INDEX_INFECTIONS}")
+    return number
+
+
+def non_negative(value: str) -> float:
+    number = float(value)
+    if not 0 <= number < math.inf:
+        raise ArgumentTypeError(f"{value!r} is not a number of at least 0")
     return number
 
 
@@ -75,6 +91,19 @@ class Command(BaseCommand):
             help="days of check-ins ending on the reference date (1 to 21, default 1)",
         )
         parser.add_argument(
+            "--outbreak",
+            type=outbreak_size,
+            default=DEFAULT_OUTBREAK,
+            help=f"index infections of a synthetic outbreak spreading through the venues and households over "
+            f"the check-in days, with its tests and results (default {DEFAULT_OUTBREAK}, 0: none)",
+        )
+        parser.add_argument(
+            "--outbreak-rate",
+            type=non_negative,
+            default=1.0,
+            help="multiplies the outbreak's chances of transmission (default 1)",
+        )
+        parser.add_argument(
             "--staff-password", default=None, help="password for new staff accounts (default: a demo password)"
         )
 
@@ -89,6 +118,8 @@ class Command(BaseCommand):
             province_code=options["province"],
             adoption=options["adoption"],
             days=options["days"],
+            outbreak=options["outbreak"],
+            outbreak_rate=options["outbreak_rate"],
         )
         try:
             run = services.generate(synth_options)
@@ -110,6 +141,17 @@ class Command(BaseCommand):
             f"{counts.get('checkin_people', 0):,} people over {synth_options.days} day(s) "
             "(only days within the retention period are generated)."
         )
+        if counts.get("vaccinations"):
+            self.stdout.write(
+                f"Vaccinations: {counts.get('vaccinations', 0):,} doses given to "
+                f"{counts.get('vaccinated_people', 0):,} people up to the reference date."
+            )
+        if counts.get("outbreak_index"):
+            self.stdout.write(
+                f"Outbreak: {counts.get('outbreak_index', 0)} index infections, "
+                f"{counts.get('outbreak_infections', 0):,} infections in all; "
+                f"{counts.get('outbreak_samples', 0):,} samples, {counts.get('outbreak_confirmed', 0):,} confirmed."
+            )
         if counts.get("runs_replaced"):
             self.stdout.write("The earlier synthetic population was replaced.")
         created = counts.get("staff_accounts_created", 0)

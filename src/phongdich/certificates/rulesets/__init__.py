@@ -1,0 +1,1 @@
+"""The default business rules, as data (vn-default.json)."""

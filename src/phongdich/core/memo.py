@@ -1,0 +1,55 @@
+"""Short-lived in-process memos for the hot paths (API tokens, venue codes, the right to record at a venue).
+
+A check-in is one small insert; looking up the same token, venue and permission before each one cost more
+than the insert itself. Each worker process keeps what it looked up for a few seconds. Every change made
+through this process clears the memos at once (see the signal receivers that call :func:`forget_all`);
+another worker process sees the change when its entry expires, after at most ``ttl`` seconds. That delay
+is the price of the speed: keep ``ttl`` short.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+_MISSING = object()
+_all_memos: list[Memo[object]] = []
+
+
+class Memo(Generic[V]):
+    """A bounded dict whose entries expire ``ttl`` seconds after they were stored."""
+
+    def __init__(self, name: str, *, ttl: float, max_entries: int = 100_000) -> None:
+        self.name = name
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[Hashable, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+        _all_memos.append(self)  # type: ignore[arg-type]
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = compute()
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                # Rare: start again rather than track recency on every hit.
+                self._entries.clear()
+            self._entries[key] = (now + self.ttl, value)
+        return value
+
+    def forget(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def forget_all(*_args: object, **_kwargs: object) -> None:
+    """Clear every memo of this process (also usable as a signal receiver)."""
+    for memo in _all_memos:
+        memo.forget()
