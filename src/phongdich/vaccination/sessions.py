@@ -389,12 +389,12 @@ class Criteria:
                 continue
             if isinstance(value, dt.date):
                 values[key] = value
-                continue
-            try:
-                values[key] = dt.date.fromisoformat(str(value))
-            except ValueError:
-                errors.append(FieldError(key, _("Enter the date as YYYY-MM-DD.")))
-                continue
+            else:
+                try:
+                    values[key] = dt.date.fromisoformat(str(value))
+                except ValueError:
+                    errors.append(FieldError(key, _("Enter the date as YYYY-MM-DD.")))
+                    continue
             # Ages are counted back from it: a date centuries away is a typing error, not a campaign.
             if not _EARLIEST_CRITERIA_DATE <= values[key] <= _LATEST_CRITERIA_DATE:
                 del values[key]

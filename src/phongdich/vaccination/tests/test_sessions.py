@@ -210,6 +210,9 @@ def test_bad_criteria_and_an_area_outside_the_officers_are_refused(commune_offic
             commune_officer, "Xưa", "06649", {"max_age": 109, "as_of": "0068-04-09", "due_by": "2999-01-01"}
         )
     assert fields(excinfo) == {"as_of", "due_by"}
+    with pytest.raises(InvalidInput) as excinfo:  # dates already parsed, as the API hands them over
+        sessions.build_invitation_list(commune_officer, "Xưa", "06649", {"max_age": 109, "as_of": dt.date(68, 4, 9)})
+    assert fields(excinfo) == {"as_of"}
 
 
 def test_invitees_are_given_places_in_order_up_to_each_sessions_capacity(commune_officer, site, make_person):
