@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from argparse import ArgumentParser
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -665,28 +665,39 @@ def _child_arguments(options: dict[str, Any]) -> Iterator[str]:
         yield str(options[name])
 
 
-def run_checkins(options: dict[str, Any]) -> dict[str, Any]:
+def run_in_own_database(
+    url: str,
+    child_flag: str,
+    bench_argv: list[str],
+    measure_here: Callable[[], dict[str, Any]],
+    *,
+    drop_env: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Measure in the benchmark's own database: here when this process already uses it, else by running
+    ``phongdich bench …`` again with ``DATABASE_URL`` pointing there (created when missing); its JSON."""
     if config.is_production():
         raise SynthError("Benchmarks are not run against a production installation.")
-    url = bench_database_url(options.get("database_url"))
-    if os.environ.get(CHILD_FLAG) == "1" or _same_database(url):
-        return measure(options)
+    if os.environ.get(child_flag) == "1" or _same_database(url):
+        return measure_here()
     create_database(url)
-    env = {**os.environ, "DATABASE_URL": url, CHILD_FLAG: "1"}
-    command = [
-        sys.executable,
-        "-c",
-        "from phongdich.cli import main; main()",
-        "bench",
-        "checkins",
-        *_child_arguments(options),
-        "--json",
-    ]
+    env = {**os.environ, "DATABASE_URL": url, child_flag: "1"}
+    for name in drop_env:
+        env.pop(name, None)
+    command = [sys.executable, "-c", "from phongdich.cli import main; main()", "bench", *bench_argv, "--json"]
     result = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise SynthError("The benchmark failed in its own database: see the messages above.")
     figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return figures
+
+
+def run_checkins(options: dict[str, Any]) -> dict[str, Any]:
+    return run_in_own_database(
+        bench_database_url(options.get("database_url")),
+        CHILD_FLAG,
+        ["checkins", *_child_arguments(options)],
+        lambda: measure(options),
+    )
 
 
 register(

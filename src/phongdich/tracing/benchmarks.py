@@ -23,7 +23,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,6 @@ from urllib.parse import urlsplit, urlunsplit
 from django.db import connection, transaction
 from django.utils import timezone
 
-from phongdich import config
 from phongdich.checkins import benchmarks as checkin_bench
 from phongdich.synth.benchmarks import Benchmark, register
 from phongdich.synth.generator import SynthError
@@ -405,25 +403,19 @@ def measure(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_tracing_bench(options: dict[str, Any]) -> dict[str, Any]:
-    if config.is_production():
-        raise SynthError("Benchmarks are not run against a production installation.")
-    url = bench_database_url(options.get("database_url"))
-    if os.environ.get(CHILD_FLAG) == "1" or checkin_bench._same_database(url):
-        return measure(options)
-    checkin_bench.create_database(url)
-    env = {**os.environ, "DATABASE_URL": url, CHILD_FLAG: "1"}
-    env.pop("REDIS_URL", None)  # the end-to-end figure is the platform's own path: tracing runs in the request
-    env.pop("CELERY_BROKER_URL", None)
-    command = [sys.executable, "-c", "from phongdich.cli import main; main()", "bench", "tracing"]
+    argv = ["tracing"]
     for name in ("rows", "cases", "people_scale", "f2_cases"):
-        command += [f"--{name.replace('_', '-')}", str(options[name])]
+        argv += [f"--{name.replace('_', '-')}", str(options[name])]
     if options.get("parquet_dir"):
-        command += ["--parquet-dir", str(options["parquet_dir"])]
-    result = subprocess.run([*command, "--json"], env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
-    if result.returncode != 0:
-        raise SynthError("The benchmark failed in its own database: see the messages above.")
-    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
+        argv += ["--parquet-dir", str(options["parquet_dir"])]
+    return checkin_bench.run_in_own_database(
+        bench_database_url(options.get("database_url")),
+        CHILD_FLAG,
+        argv,
+        lambda: measure(options),
+        # The end-to-end figure is the platform's own path: tracing runs in the request.
+        drop_env=("REDIS_URL", "CELERY_BROKER_URL"),
+    )
 
 
 register(

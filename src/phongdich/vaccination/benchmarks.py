@@ -11,10 +11,8 @@ database: it runs itself again with ``DATABASE_URL`` pointing at the bench datab
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from argparse import ArgumentParser
@@ -24,8 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.core.management import call_command
 from django.db import connection
 
-from phongdich import config
-from phongdich.checkins.benchmarks import _same_database, create_database
+from phongdich.checkins.benchmarks import run_in_own_database
 from phongdich.synth.benchmarks import Benchmark, register
 from phongdich.synth.generator import SynthError
 
@@ -129,30 +126,12 @@ def measure(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_coverage(options: dict[str, Any]) -> dict[str, Any]:
-    if config.is_production():
-        raise SynthError("Benchmarks are not run against a production installation.")
-    url = database_url(options.get("database_url"))
-    if os.environ.get(CHILD_FLAG) == "1" or _same_database(url):
-        return measure(options)
-    create_database(url)
-    env = {**os.environ, "DATABASE_URL": url, CHILD_FLAG: "1"}
-    command = [
-        sys.executable,
-        "-c",
-        "from phongdich.cli import main; main()",
-        "bench",
-        "vaccination-coverage",
-        "--scale",
-        str(options["scale"]),
-        "--repeat",
-        str(options["repeat"]),
-        "--json",
-    ]
-    result = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
-    if result.returncode != 0:
-        raise SynthError("The coverage benchmark failed in its own database: see the messages above.")
-    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
+    return run_in_own_database(
+        database_url(options.get("database_url")),
+        CHILD_FLAG,
+        ["vaccination-coverage", "--scale", str(options["scale"]), "--repeat", str(options["repeat"])],
+        lambda: measure(options),
+    )
 
 
 register(
