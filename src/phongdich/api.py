@@ -11,8 +11,12 @@ from phongdich.cases.api import router as cases_router
 from phongdich.certificates.api import router as certificates_router
 from phongdich.checkins.api import router as checkins_router
 from phongdich.core.api import AUTH, FastJsonParser, install_error_handlers
+from phongdich.exposure.api import router as exposure_router
 from phongdich.geo.api import router as geo_router
+from phongdich.notify.api import router as notify_router
 from phongdich.people.api import router as people_router
+from phongdich.quarantine.api import router as quarantine_router
+from phongdich.tasks.api import router as tasks_router
 from phongdich.testing.api import router as testing_router
 from phongdich.tracing.api import router as tracing_router
 from phongdich.vaccination.api import router as vaccination_router
@@ -54,3 +58,9 @@ api.add_router("/cases", cases_router)
 api.add_router("/clusters", clusters_router)
 # Contact tracing: /cases/{id}/contacts, /cases/{id}/named-contacts, /contacts.
 api.add_router("", tracing_router)
+api.add_router("/tasks", tasks_router)
+api.add_router("/messages", notify_router)
+# Exposure notifications (GAEN): verification, key upload, phones, risk configuration.
+api.add_router("/exposure", exposure_router)
+# Quarantine: facilities, admissions, orders, health checks, alerts, policy.
+api.add_router("/quarantine", quarantine_router)

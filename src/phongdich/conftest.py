@@ -140,6 +140,14 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _notify_outbox_outside_the_data_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Messages the console channel delivers during tests go to a temporary file, not to var/outbox.log."""
+    from django.conf import settings
+
+    settings.PHONGDICH_NOTIFY_OUTBOX = tmp_path_factory.mktemp("notify") / "outbox.log"
+
+
 @pytest.fixture
 def english(settings: Any) -> Iterator[None]:
     """Messages in English for the test, in its own code and in requests through the test client

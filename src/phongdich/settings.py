@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "phongdich.cases",
     "phongdich.tracing",
     "phongdich.certificates",
+    "phongdich.exposure",
+    "phongdich.quarantine",
+    "phongdich.tasks",
+    "phongdich.notify",
     "phongdich.synth",
     "phongdich.web",
 ]
@@ -220,4 +224,31 @@ CELERY_BEAT_SCHEDULE = {
     "tracing-removed-checkins": {"task": "tracing.reconcile_removed_checkins", "schedule": 15 * 60},
     # …and a case whose tracing job was lost or failed is traced again.
     "tracing-pending-cases": {"task": "tracing.trace_pending", "schedule": 5 * 60},
+    # Notifications: retries whose back-off has passed, and messages whose delivery job was lost.
+    "notify-deliver-due": {"task": "notify.deliver_due", "schedule": 60},
+    # Exposure notifications: the hourly export batch, and keys older than 14 days deleted.
+    "exposure-publish-exports": {"task": "exposure.publish_exports", "schedule": 15 * 60},
+    "exposure-purge-expired": {"task": "exposure.purge_expired", "schedule": 24 * 3600},
+    # Quarantine: orders at their planned end released (or sent for review); missed daily checks after the cutoff.
+    "quarantine-release-due": {"task": "quarantine.release_due_orders", "schedule": 30 * 60},
+    "quarantine-missed-checks": {"task": "quarantine.check_missed_health_checks", "schedule": 30 * 60},
 }
+# The local hour by which a person in quarantine should have sent the day's health check.
+PHONGDICH_HEALTH_CHECK_CUTOFF_HOUR = config.env_int("PHONGDICH_HEALTH_CHECK_CUTOFF_HOUR", 18)
+
+# Notifications (notify app). Channels: "console" (appends to the outbox file; the demo's), "email" (Django's
+# e-mail backend), "webhook" (JSON POST to an SMS/Zalo gateway, signed with the shared secret).
+PHONGDICH_NOTIFY_CHANNELS = {
+    "person": config.env_str("PHONGDICH_NOTIFY_PERSON_CHANNEL", "console"),
+    "user": config.env_str("PHONGDICH_NOTIFY_USER_CHANNEL", "console"),
+}
+PHONGDICH_NOTIFY_OUTBOX = Path(config.env_str("PHONGDICH_NOTIFY_OUTBOX") or HOME / "outbox.log")
+PHONGDICH_NOTIFY_WEBHOOK_URL = config.env_str("PHONGDICH_NOTIFY_WEBHOOK_URL", "")
+PHONGDICH_NOTIFY_WEBHOOK_SECRET = config.env_str("PHONGDICH_NOTIFY_WEBHOOK_SECRET", "")
+PHONGDICH_NOTIFY_WEBHOOK_TIMEOUT = config.env_int("PHONGDICH_NOTIFY_WEBHOOK_TIMEOUT", 10)
+EMAIL_HOST = config.env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = config.env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = config.env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = config.env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = config.env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = config.env_str("DEFAULT_FROM_EMAIL", "phongdich@localhost")

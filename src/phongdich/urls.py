@@ -17,5 +17,10 @@ urlpatterns = [
     path("clusters/<int:pk>/graph/", graph_views.cluster_graph_page, name="cluster-graph"),
     path("clusters/<int:pk>/graph.json", graph_views.cluster_graph_data, name="cluster-graph-data"),
     path("", include("phongdich.certificates.urls")),
+    path("", include("phongdich.exposure.urls")),
+    path("", include("phongdich.quarantine.verify_urls")),
+    path("", include("phongdich.quarantine.urls")),
+    path("", include("phongdich.tasks.urls")),
+    path("", include("phongdich.notify.urls")),
     path("", include("phongdich.web.urls")),
 ]

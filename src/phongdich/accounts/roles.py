@@ -185,6 +185,99 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
         Role.QUARANTINE_STAFF: frozenset({Action.VIEW}),
     },
+    # Work lists (tasks): officers and facility staff work the tasks of their units (assign, complete,
+    # make by hand); epidemiologists and districts follow them. Citizens have none.
+    "task": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.QUARANTINE_STAFF: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+    },
+    # Messages sent to people and officers (their address and text are personal): officers of the
+    # recipient's unit follow delivery and retry a failed one (change).
+    "message": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+    },
+    # Exposure notifications: verification codes for a case's phone are issued by the staff who may change the
+    # case; citizens see their own. App installs, alerts and Bluetooth encounters are kept only with consent.
+    "exposure_code": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
+    "exposure_app": {
+        Role.PROVINCE_ADMIN: frozenset({Action.VIEW, Action.DELETE}),
+        Role.CITIZEN: frozenset({Action.VIEW, Action.ADD, Action.CHANGE, Action.DELETE}),
+    },
+    "exposure_alert": {
+        Role.PROVINCE_ADMIN: frozenset({Action.VIEW, Action.DELETE}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
+    "exposure_encounter": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
+    # Quarantine (phongdich.quarantine). Facilities and admissions belong to the facility's commune: quarantine
+    # staff run them; districts open facilities; communes see where their people are.
+    "quarantine_facility": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.QUARANTINE_STAFF: frozenset({Action.VIEW, Action.CHANGE}),
+    },
+    "quarantine_admission": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.QUARANTINE_STAFF: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
+    # Orders (with their history, deliveries, test schedule, release certificate): the commune of residence
+    # issues and follows them; districts and the CDC too; the person sees their own.
+    "quarantine_order": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.QUARANTINE_STAFF: frozenset({Action.VIEW}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
+    # Daily health checks: facility staff and commune officers enter them; citizens report their own.
+    "health_check": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+        Role.QUARANTINE_STAFF: frozenset({Action.VIEW, Action.ADD}),
+        Role.CITIZEN: frozenset({Action.VIEW, Action.ADD}),
+    },
+    # Danger signs and missed checks: whoever follows the person sees and resolves them (change).
+    "quarantine_alert": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.QUARANTINE_STAFF: frozenset({Action.VIEW, Action.CHANGE}),
+    },
+    # The quarantine policy (not personal data): the province edits it, as new versions.
+    "quarantine_policy": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.QUARANTINE_STAFF: frozenset({Action.VIEW}),
+    },
 }
 
 

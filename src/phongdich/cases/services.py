@@ -445,6 +445,15 @@ def result_revoked(result: TestResult) -> list[Case]:
 # Reads
 
 
+def mark_detected_in_quarantine(case: Case) -> None:
+    """The quarantine app found this case among people it holds (a positive result during quarantine): the case
+    was detected in quarantine, not in the community. Runs inside the caller's transaction; audited."""
+    if case.detected_in != DetectedIn.IN_QUARANTINE:
+        Case.objects.filter(pk=case.pk).update(detected_in=DetectedIn.IN_QUARANTINE)
+        case.detected_in = DetectedIn.IN_QUARANTINE
+        audit.record(None, AuditAction.UPDATE, "case", case.pk, detail={"fields": ["detected_in"]})
+
+
 def search_cases(actor: User) -> models.QuerySet[Case]:
     """Cases the actor may see (audit the page read with :func:`record_list_read`)."""
     return access.restrict(

@@ -241,7 +241,147 @@ def _make_issued_certificate(root, person):
     return issuing.test_certificate(root, _make_test_result(root, person).pk)
 
 
+def _make_task(root, person):
+    # A task about a person belongs to their home commune (the commune's officers call them).
+    from django.utils import timezone
+
+    from phongdich.tasks import services as tasks
+
+    return tasks.create_task(
+        None,
+        kind="call_contact",
+        commune=person.home_commune,
+        title="Gọi điện",
+        due_at=timezone.now(),
+        person=person,
+        source_key=f"test.call:{person.pk}",
+    )
+
+
+def _make_message(root, person):
+    # A message to a person belongs to their home commune; its delivery runs after commit, not here.
+    from phongdich.notify import services as notify
+
+    return notify.notify(
+        event_key=f"test.notice:{person.pk}",
+        template="f1_notice",
+        context={"person_name": person.full_name},
+        person=person,
+        address="0912000000",
+    )
+
+
+def _make_quarantine_order(root, person):
+    # An order belongs to the commune of the person's residence (its officers issue and follow it). A person
+    # has one active order: the quarantine records of a person share it.
+    from phongdich.quarantine import services as quarantine
+    from phongdich.quarantine.models import QuarantineOrder
+
+    active = QuarantineOrder.objects.filter(person=person, status="active").first()
+    return active or quarantine.issue_order(root, quarantine.OrderInput(person=person.pk, reason="f1_of_case"))
+
+
+def _make_quarantine_facility(root, person):
+    # Facilities are about a territory: one in the person's home commune stands for "their" record.
+    from phongdich.quarantine import services as quarantine
+
+    data = quarantine.FacilityInput(name=f"Khu cách ly {person.pk}", commune=person.home_commune.code)
+    facility = quarantine.create_facility(root, data)
+    quarantine.add_rooms(root, facility.pk, {"1": 1})
+    return facility
+
+
+def _make_facility_admission(root, person):
+    # An admission belongs to the facility's commune: a facility in the person's home commune.
+    from phongdich.quarantine import services as quarantine
+
+    facility = _make_quarantine_facility(root, person)
+    _make_quarantine_order(root, person)
+    bed = facility.beds.get()
+    return quarantine.admit(root, quarantine.AdmissionInput(facility=facility.pk, bed=bed.pk, person=person.pk))
+
+
+def _make_order_event(root, person):
+    return _make_quarantine_order(root, person).events.first()
+
+
+def _make_order_delivery(root, person):
+    from phongdich.quarantine import services as quarantine
+
+    return quarantine.record_delivery(root, _make_quarantine_order(root, person).pk, "in_person")
+
+
+def _make_scheduled_test(root, person):
+    return _make_quarantine_order(root, person).scheduled_tests.first()
+
+
+def _make_health_check(root, person):
+    # A check at home belongs to the order's commune, the person's residence.
+    from phongdich.quarantine import services as quarantine
+
+    _make_quarantine_order(root, person)
+    return quarantine.record_health_check(root, quarantine.HealthCheckInput(person=person.pk, spo2=97))
+
+
+def _make_quarantine_alert(root, person):
+    from phongdich.quarantine import services as quarantine
+
+    _make_quarantine_order(root, person)
+    check = quarantine.record_health_check(root, quarantine.HealthCheckInput(person=person.pk, spo2=93))
+    return check.alerts.get()
+
+
+def _make_release_certificate(root, person):
+    # An order ending today with its day-7 test negative, released.
+    from django.utils import timezone
+
+    from phongdich.quarantine import services as quarantine
+    from phongdich.testing import services as testing
+
+    quarantine.end_order(root, _make_quarantine_order(root, person).pk, "Kết thúc để cấp lệnh mới")
+    start = timezone.localdate() - dt.timedelta(days=6)
+    order = quarantine.issue_order(root, quarantine.OrderInput(person=person.pk, reason="f1_of_case", start=start))
+    taken = timezone.now() - dt.timedelta(hours=1)
+    testing.record_sample(
+        root,
+        testing.SampleInput(person=person.pk, test_type="rt_pcr", taken_at=taken, result="negative", reported_at=taken),
+    )
+    quarantine.release_due_orders(timezone.now())
+    return order.release_certificate
+
+
+def _make_verification_code(root, person):
+    # A verification code belongs to the commune of its case (the person's home commune).
+    from phongdich.exposure.tests.helpers import code_for
+
+    return code_for(root, person)
+
+
+def _make_app_install(root, person):
+    # A phone with the exposure app belongs to its owner's home commune.
+    from phongdich.exposure.tests.helpers import install_for
+
+    return install_for(person)
+
+
+def _make_exposure_alert(root, person):
+    from phongdich.exposure.tests.helpers import alert_for
+
+    return alert_for(person)
+
+
+def _make_bluetooth_encounter(root, person):
+    # The person's phone met an F0 who lives in Móng Cái; the encounter belongs to the person's commune.
+    from phongdich.exposure.tests.helpers import encounter_for
+
+    return encounter_for(root, person, _person(root, HOMES["b"]))
+
+
 MAKERS = {
+    "exposure.VerificationCode": _make_verification_code,
+    "exposure.AppInstall": _make_app_install,
+    "exposure.ExposureAlert": _make_exposure_alert,
+    "exposure.BluetoothEncounter": _make_bluetooth_encounter,
     "certificates.IssuedCertificate": _make_issued_certificate,
     "tracing.Contact": _make_contact,
     "tracing.ContactEvidence": _make_contact_evidence,
@@ -265,6 +405,17 @@ MAKERS = {
     "people.Household": _make_household,
     "people.PersonMerge": _make_merge,
     "audit.AuditEvent": _make_audit_event,
+    "tasks.Task": _make_task,
+    "notify.Message": _make_message,
+    "quarantine.QuarantineFacility": _make_quarantine_facility,
+    "quarantine.FacilityAdmission": _make_facility_admission,
+    "quarantine.QuarantineOrder": _make_quarantine_order,
+    "quarantine.OrderEvent": _make_order_event,
+    "quarantine.OrderDelivery": _make_order_delivery,
+    "quarantine.ScheduledTest": _make_scheduled_test,
+    "quarantine.HealthCheck": _make_health_check,
+    "quarantine.QuarantineAlert": _make_quarantine_alert,
+    "quarantine.ReleaseCertificate": _make_release_certificate,
 }
 
 

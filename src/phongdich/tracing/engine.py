@@ -17,7 +17,7 @@ Venue co-presence, the rule (``TracingPolicy``, defaults in brackets):
 - two stays at the same venue are co-present when their intervals meet (boundaries included);
   the overlap in minutes is the length of their intersection.
 
-F1: everyone any source links to the F0 (venue, household, named by the investigator, later Bluetooth), one
+F1: everyone any source links to the F0 (venue, household, named by the investigator, Bluetooth), one
 contact per person (a visitor known by phone only is the registry person with that phone when exactly one
 has it). F2, bounded by the policy so an outbreak in a market does not list the province: only *close* F1s
 (household, named as close, or ``close_minutes`` (15) together) are followed, the ``max_f1_for_f2`` (20)
@@ -446,12 +446,44 @@ class NamedSource:
 
 @dataclass(frozen=True)
 class BluetoothSource:
-    """Place for the Bluetooth exposure notifications a later issue adds: registered, yields nothing yet."""
+    """Bluetooth encounters with an F0 that the exposure app of a *consenting* person reported (exposure app).
+
+    A phone matches anonymous keys by itself; only an owner who agreed to share Bluetooth contacts reports
+    its matches, which the server attributes to the case whose upload carried the key (F0 indexes only).
+    """
 
     name: str = Source.BLUETOOTH
 
     def exposures(self, indexes: Sequence[Index], policy: TracingPolicy) -> Iterable[Exposure]:
-        return []
+        from phongdich.exposure.models import BluetoothEncounter
+
+        by_case = {index.case_id: index for index in indexes if index.case_id is not None}
+        if not by_case:
+            return []
+        rows = (
+            BluetoothEncounter.objects.filter(case_id__in=list(by_case), install__share_encounters=True)
+            .order_by("pk")
+            .values_list("case_id", "install__person_id", "started_at", "ended_at", "minutes")
+        )
+        found = []
+        for case_id, person_id, started_at, ended_at, minutes in rows:
+            index = by_case[case_id]
+            if person_id == index.person_id or ended_at < index.start or started_at > index.end:
+                continue
+            found.append(
+                Exposure(
+                    ref=index.ref,
+                    source=Source.BLUETOOTH,
+                    person_id=person_id,
+                    phone="",
+                    name="",
+                    started_at=started_at,
+                    ended_at=ended_at,
+                    close=minutes >= policy.close_minutes,
+                    overlap_minutes=minutes,
+                )
+            )
+        return found
 
 
 for _source in (VenueSource(), HouseholdSource(), NamedSource(), BluetoothSource()):

@@ -44,6 +44,7 @@ from phongdich.tracing.models import (
     TracingPolicy,
     TracingRun,
 )
+from phongdich.tracing.signals import contacts_found
 from phongdich.venues.models import Venue
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def run_tracing(case_id: int, trigger: str = Trigger.MANUAL, *, now: dt.datetime
                 result = engine.Result(window=(case.confirmed_at, case.confirmed_at), f1=[], f2=[])
             else:
                 result = engine.trace(index_for(case, policy), policy, now=now)
-            added, removed = _store(case, result)
+            added, removed, touched = _store(case, result)
             run.status = RunStatus.DONE
             run.finished_at = timezone.now()
             run.f1_count, run.f2_count = len(result.f1), len(result.f2)
@@ -122,6 +123,10 @@ def run_tracing(case_id: int, trigger: str = Trigger.MANUAL, *, now: dt.datetime
                     "removed": removed,
                 },
             )
+            if touched:
+                transaction.on_commit(
+                    lambda: contacts_found.send(sender=Contact, case_id=case_id, contact_ids=touched), robust=True
+                )
     except Exception as exc:
         logger.exception("Tracing case %s failed.", case_id)
         if Case.objects.filter(pk=case_id).exists():
@@ -160,8 +165,9 @@ def _key(contact: Contact) -> engine.Key:
 _SYNCED = ("degree", "via_id", "close", "first_exposure", "last_exposure", "commune_id", "sources", "name")
 
 
-def _store(case: Case, result: engine.Result) -> tuple[int, int]:
-    """Make the stored list of ``case`` equal to ``result``: (contacts added, contacts removed)."""
+def _store(case: Case, result: engine.Result) -> tuple[int, int, list[int]]:
+    """Make the stored list of ``case`` equal to ``result``: (contacts added, contacts removed, ids of the
+    contacts added or updated)."""
     stored = {_key(contact): contact for contact in Contact.objects.filter(case=case)}
     drafts = result.f1 + result.f2
     communes = _communes(drafts, case)
@@ -172,6 +178,7 @@ def _store(case: Case, result: engine.Result) -> tuple[int, int]:
     ContactEvidence.objects.filter(contact__case=case).delete()
     by_key: dict[engine.Key, Contact] = {}
     added = 0
+    touched: list[int] = []
     for degree_drafts in (result.f1, result.f2):
         new: list[Contact] = []
         changed: list[Contact] = []
@@ -199,6 +206,7 @@ def _store(case: Case, result: engine.Result) -> tuple[int, int]:
         if changed:
             Contact.objects.bulk_update(changed, list(_SYNCED), batch_size=1000)
         added += len(new)
+        touched.extend(contact.pk for contact in new + changed)
     evidence = [
         ContactEvidence(
             contact=by_key[draft.key],
@@ -217,7 +225,7 @@ def _store(case: Case, result: engine.Result) -> tuple[int, int]:
         for exposure in draft.exposures
     ]
     ContactEvidence.objects.bulk_create(evidence, batch_size=2000)
-    return added, len(gone)
+    return added, len(gone), touched
 
 
 def schedule(case_id: int, trigger: str) -> None:

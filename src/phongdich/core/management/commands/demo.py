@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from argparse import ArgumentParser
 from dataclasses import dataclass
+from io import StringIO
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +24,8 @@ from phongdich.venues.models import Venue, VenueStatus
 
 DEMO_SCALE = 0.01
 DEMO_SEED = 2021
+# Two weeks of check-ins, so the outbreak, its tracing and the quarantines have a history whatever the hour.
+DEMO_DAYS = 14
 # Demo only: the command refuses to run in production mode, so this password never guards real data.
 DEMO_PASSWORD = "phongdich-demo"  # noqa: S105
 
@@ -128,7 +132,20 @@ class Command(BaseCommand):
         if not Person.objects.exists():
             self.stdout.write("Generating the synthetic population…")
             call_command(
-                "synth", scale=options["scale"], seed=DEMO_SEED, staff_password=DEMO_PASSWORD, stdout=self.stdout
+                "synth",
+                scale=options["scale"],
+                seed=DEMO_SEED,
+                days=DEMO_DAYS,
+                staff_password=DEMO_PASSWORD,
+                stdout=self.stdout,
+            )
+            self.stdout.write("Simulating the exposure notification app on the synthetic check-ins…")
+            simulated = StringIO()
+            call_command("exposure", "simulate", stdout=simulated)
+            effect = json.loads(simulated.getvalue())
+            self.stdout.write(
+                f"Exposure notification: {effect['phones']:,} phones, {effect['cases_uploaded']} cases uploaded "
+                f"their keys, {effect['phones_alerted']:,} phones alerted (see /exposure/adoption/)."
             )
         else:
             self.stdout.write(f"People: {Person.objects.count():,} already registered, kept.")
