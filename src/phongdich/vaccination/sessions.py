@@ -243,6 +243,10 @@ def create_session(actor: User, data: SessionInput) -> VaccinationSession:
         errors.append(FieldError("date", _("A session cannot be planned in the past.")))
     if not isinstance(data.start_time, dt.time) or not isinstance(data.end_time, dt.time):
         errors.append(FieldError("start_time", _("Enter the times as HH:MM.")))
+    elif data.start_time.tzinfo is not None or data.end_time.tzinfo is not None:
+        # A session runs on the site's wall clock: an offset would be stored nowhere and mean nothing.
+        name = "start_time" if data.start_time.tzinfo is not None else "end_time"
+        errors.append(FieldError(name, _("Enter the local time as HH:MM, without a time zone.")))
     elif data.end_time <= data.start_time:
         errors.append(FieldError("end_time", _("The session ends after it starts.")))
     capacity = site.capacity_per_session if data.capacity is None else _capacity(data.capacity, errors, "capacity")

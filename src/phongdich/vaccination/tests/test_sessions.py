@@ -472,6 +472,16 @@ def test_the_api_answers_bad_input_with_field_errors_and_out_of_scope_with_404(
     )
     assert answer.status_code == 422
     assert {e["field"] for e in answer.json()["errors"]} == {"date", "end_time"}
+    # A time with a zone (the fuzzer's "07:30+01:00") is refused, not stored and then unprintable.
+    before = VaccinationSession.objects.count()
+    answer = client.post(
+        "/api/v1/vaccination-sessions",
+        {"site": site.pk, "date": timezone.localdate().isoformat(), "start_time": "07:30+01:00", "end_time": "11:30"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 422
+    assert {e["field"] for e in answer.json()["errors"]} == {"start_time"}
+    assert VaccinationSession.objects.count() == before
     answer = client.post(
         "/api/v1/vaccination-invitations",
         {"name": "x", "unit": "06649", "criteria": {"min_age": -1}},
