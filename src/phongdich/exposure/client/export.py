@@ -350,7 +350,8 @@ def read_export_zip(data: bytes, public_keys: Mapping[tuple[str, str], ec.Ellipt
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as error:
         if isinstance(error, ExportError):
             raise
-        # A damaged member fails its CRC (BadZipFile) or its inflation (zlib.error).
+        # A damaged member fails its CRC (BadZipFile) or its inflation (zlib.error); an unknown compression
+        # method raises NotImplementedError: all are a file the phone cannot use.
         raise ExportError("not a readable export zip") from None
     return verify_export(content, signature_list, public_keys)
 
