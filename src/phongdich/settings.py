@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "phongdich.core.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "phongdich.core.middleware.ApiErrorShapeMiddleware",
+    "phongdich.core.middleware.UnstorableQueryTextMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

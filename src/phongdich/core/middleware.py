@@ -1,4 +1,5 @@
-"""Request-wide behaviour: the interface language, and the API's one error shape."""
+"""Request-wide behaviour: the interface language, the API's one error shape, and query strings no
+database can hold."""
 
 from __future__ import annotations
 
@@ -69,3 +70,40 @@ class ApiErrorShapeMiddleware:
         if response.has_header("Allow"):
             shaped["Allow"] = response["Allow"]
         return shaped
+
+
+class UnstorableQueryTextMiddleware:
+    """A query-string parameter with a NUL or a lone surrogate is refused before any view runs.
+
+    PostgreSQL cannot hold such text even in a comparison, so a filter on it would be a server error;
+    checking here covers every screen and API endpoint, present and future, in one place.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from phongdich.core.api import reject_unstorable_text
+
+        errors = []
+        for name, values in request.GET.lists():
+            for value in [name, *values]:
+                try:
+                    reject_unstorable_text(value)
+                except ValueError as exc:
+                    errors.append({"field": reject_unstorable_label(name), "message": str(exc)})
+                    break
+        if not errors:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": gettext("The request has errors."), "errors": errors}, status=422)
+        return HttpResponse(
+            gettext("The address holds characters that cannot be used (%(field)s).") % {"field": errors[0]["field"]},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+
+
+def reject_unstorable_label(name: str) -> str:
+    """The parameter's name as it can be shown back: without the characters that were refused."""
+    return name.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")

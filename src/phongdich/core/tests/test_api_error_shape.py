@@ -26,3 +26,24 @@ def test_screens_keep_their_html_error_pages(client):
     response = client.get("/no-such-screen/")
     assert response.status_code in (302, 404)
     assert not response.get("Content-Type", "").startswith("application/json")
+
+
+@pytest.mark.django_db
+def test_a_nul_in_a_query_parameter_is_refused_naming_it(api_client, province_admin):
+    # Found by the API fuzzer: PostgreSQL cannot compare with text holding NUL, which was a 500.
+    response = api_client(province_admin).get("/api/v1/tasks", {"kind": "&6\x00", "status": "done"})
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "kind" and "NUL" in error["message"]
+
+
+@pytest.mark.django_db
+def test_a_nul_in_a_screen_address_is_a_400_not_a_server_error(client):
+    response = client.get("/tasks/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert "q" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_ordinary_query_text_passes(api_client, province_admin):
+    assert api_client(province_admin).get("/api/v1/tasks", {"kind": "call_contact"}).status_code == 200
