@@ -13,9 +13,13 @@ from phongdich.checkins.api import router as checkins_router
 from phongdich.core.api import AUTH, FastJsonParser, install_error_handlers
 from phongdich.exposure.api import router as exposure_router
 from phongdich.geo.api import router as geo_router
+from phongdich.levels.api import router as levels_router
+from phongdich.lockdown.api import router as lockdown_router
 from phongdich.notify.api import router as notify_router
 from phongdich.people.api import router as people_router
 from phongdich.quarantine.api import router as quarantine_router
+from phongdich.reports.api import directives_router, reports_router
+from phongdich.situation.api import router as situation_router
 from phongdich.tasks.api import router as tasks_router
 from phongdich.testing.api import router as testing_router
 from phongdich.tracing.api import router as tracing_router
@@ -64,3 +68,12 @@ api.add_router("/messages", notify_router)
 api.add_router("/exposure", exposure_router)
 # Quarantine: facilities, admissions, orders, health checks, alerts, policy.
 api.add_router("/quarantine", quarantine_router)
+# Epidemic levels: levels in effect, assessing, publication, rule sets, capacity.
+api.add_router("/levels", levels_router)
+# The situation: figures per unit, the epidemic curve, Rt and the projection.
+api.add_router("/situation", situation_router)
+# Lockdown zones (khoanh vùng): create, change, end.
+api.add_router("/lockdown-zones", lockdown_router)
+# Daily reports from communes and directives to units.
+api.add_router("/daily-reports", reports_router)
+api.add_router("/directives", directives_router)

@@ -134,6 +134,34 @@ def _fresh_memos() -> None:
     forget_all()
 
 
+# The policies and rule sets that data migrations ship: (migration module, function, model whose rows it makes).
+SHIPPED_DATA = (
+    ("phongdich.cases.migrations.0002_default_confirmation_policy", "add_default", "cases.ConfirmationPolicy"),
+    ("phongdich.tracing.migrations.0002_default_policy", "create", "tracing.TracingPolicy"),
+    ("phongdich.quarantine.migrations.0002_default_policies", "add_policies", "quarantine.QuarantinePolicy"),
+    ("phongdich.levels.migrations.0002_shipped_rule_sets", "ship", "levels.LevelRuleSet"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _shipped_data_in_transactional_tests(request: pytest.FixtureRequest) -> None:
+    """A transactional test (browser, concurrency) starts from an emptied database once an earlier one has
+    flushed it: the data the migrations ship is put back first, so such a test sees what production has."""
+    marker = request.node.get_closest_marker("django_db")
+    marked = marker is not None and bool(marker.kwargs.get("transaction"))
+    if not marked and not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("_django_db_helper" if marked else "transactional_db")
+    for module_name, function_name, model_label in SHIPPED_DATA:
+        if not apps.get_model(model_label).objects.exists():
+            # None for the schema editor: these functions only write rows.
+            getattr(importlib.import_module(module_name), function_name)(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2's 10⁶ rounds take ~0.3 s a password; tests check behaviour, not hashing cost."""

@@ -48,6 +48,11 @@ INSTALLED_APPS = [
     "phongdich.quarantine",
     "phongdich.tasks",
     "phongdich.notify",
+    # Lockdown before levels: its demo step marks the cases that the levels step then assesses.
+    "phongdich.lockdown",
+    "phongdich.levels",
+    "phongdich.situation",
+    "phongdich.reports",
     "phongdich.synth",
     "phongdich.web",
 ]
@@ -233,9 +238,17 @@ CELERY_BEAT_SCHEDULE = {
     # Quarantine: orders at their planned end released (or sent for review); missed daily checks after the cutoff.
     "quarantine-release-due": {"task": "quarantine.release_due_orders", "schedule": 30 * 60},
     "quarantine-missed-checks": {"task": "quarantine.check_missed_health_checks", "schedule": 30 * 60},
+    # Situation: the last two days' figures per commune recomputed (repairs any update lost on the way).
+    "situation-refresh-recent": {"task": "situation.refresh_recent", "schedule": 15 * 60},
+    # Epidemic levels: every unit assessed weekly (results "computed", for the districts to propose).
+    "levels-assess-weekly": {"task": "levels.assess_all", "schedule": 7 * 24 * 3600},
 }
 # The local hour by which a person in quarantine should have sent the day's health check.
 PHONGDICH_HEALTH_CHECK_CUTOFF_HOUR = config.env_int("PHONGDICH_HEALTH_CHECK_CUTOFF_HOUR", 18)
+# The local hour by which communes send the day's report (reports app); later ones count as late.
+PHONGDICH_REPORT_DEADLINE_HOUR = config.env_int("PHONGDICH_REPORT_DEADLINE_HOUR", 16)
+# Largest directive attachment, in bytes.
+PHONGDICH_DIRECTIVE_MAX_BYTES = config.env_int("PHONGDICH_DIRECTIVE_MAX_BYTES", 10 * 1024 * 1024)
 
 # Notifications (notify app). Channels: "console" (appends to the outbox file; the demo's), "email" (Django's
 # e-mail backend), "webhook" (JSON POST to an SMS/Zalo gateway, signed with the shared secret).

@@ -20,7 +20,11 @@ urlpatterns = [
     path("", include("phongdich.exposure.urls")),
     path("", include("phongdich.quarantine.verify_urls")),
     path("", include("phongdich.quarantine.urls")),
+    path("", include("phongdich.situation.urls")),
     path("", include("phongdich.tasks.urls")),
     path("", include("phongdich.notify.urls")),
+    path("", include("phongdich.reports.urls")),
+    path("", include("phongdich.lockdown.urls")),
+    path("", include("phongdich.levels.urls")),
     path("", include("phongdich.web.urls")),
 ]

@@ -278,6 +278,64 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
         Role.QUARANTINE_STAFF: frozenset({Action.VIEW}),
     },
+    # Daily reports (phongdich.reports, aggregates, not personal): the commune's steering committee submits
+    # and revises its own; districts and the province read those of their communes. Leaders see the sums.
+    "daily_report": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+    },
+    # Directives' recipient rows: the province and districts send (add) to units in their scope and follow
+    # them; the officers of a recipient unit read and acknowledge (change) theirs.
+    "directive": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+    },
+    # Lockdown zones (phongdich.lockdown; not personal data): districts and the province draw, change and end
+    # them; communes see the zones of their area. Leaders see them on the map (aggregates).
+    "lockdown_zone": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+    },
+    # Epidemic levels (phongdich.levels; about units, not persons): the CDC and the province assess (add);
+    # districts propose their communes' and their own results (change; the province approves and publishes,
+    # see levels.services); leaders and communes follow them.
+    "epidemic_level": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.LEADER: frozenset({Action.VIEW}),
+    },
+    # The level rule sets (data): the province edits them; every official may read them.
+    "level_rule_set": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.LEADER: frozenset({Action.VIEW}),
+    },
+    # Treatment capacity declarations: each unit declares its own (commune, district, province).
+    "unit_capacity": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.ADD}),
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.LEADER: frozenset({Action.VIEW}),
+    },
+    # The situation dashboard (figures per unit, no rows): leaders and health officials, for their units.
+    "situation": {
+        Role.PROVINCE_ADMIN: frozenset({Action.VIEW}),
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.LEADER: frozenset({Action.VIEW}),
+    },
 }
 
 

@@ -39,6 +39,7 @@ from phongdich.core.errors import Conflict, DomainError, FieldError, InvalidInpu
 from phongdich.core.text import clean_text
 from phongdich.geo.models import AdministrativeUnit, Level
 from phongdich.people.models import Person
+from phongdich.situation import stats as situation_stats
 from phongdich.testing.models import ResultValue, TestResult
 
 # Short prefixes of case numbers, by province code; other provinces use their code ("31-000001").
@@ -452,6 +453,20 @@ def mark_detected_in_quarantine(case: Case) -> None:
         Case.objects.filter(pk=case.pk).update(detected_in=DetectedIn.IN_QUARANTINE)
         case.detected_in = DetectedIn.IN_QUARANTINE
         audit.record(None, AuditAction.UPDATE, "case", case.pk, detail={"fields": ["detected_in"]})
+        situation_stats.note_case_changed(case)  # an update() sends no post_save: the daily figures follow
+
+
+def mark_detected_in_lockdown(case: Case) -> bool:
+    """The lockdown app found this community case among the residents of a zone in force: it was detected in a
+    locked-down area, not in the community. Only a community case changes (quarantine or import detection
+    stays). Runs inside the caller's transaction; audited. Whether the case was changed."""
+    changed = Case.objects.filter(pk=case.pk, detected_in=DetectedIn.COMMUNITY).update(
+        detected_in=DetectedIn.IN_LOCKDOWN_AREA
+    )
+    if changed:
+        case.detected_in = DetectedIn.IN_LOCKDOWN_AREA
+        audit.record(None, AuditAction.UPDATE, "case", case.pk, detail={"fields": ["detected_in"]})
+    return bool(changed)
 
 
 def search_cases(actor: User) -> models.QuerySet[Case]:

@@ -33,7 +33,6 @@ import uuid
 from argparse import ArgumentParser
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.conf import settings
@@ -42,7 +41,7 @@ from django.db import connection
 from django.utils import timezone
 
 from phongdich import config
-from phongdich.synth.benchmarks import Benchmark, register
+from phongdich.synth.benchmarks import Benchmark, own_database_url, register
 from phongdich.synth.generator import SynthError
 
 DEFAULT_BENCH_DATABASE = "postgres://postgres@127.0.0.1:5432/phongdich_bench"
@@ -83,16 +82,7 @@ def _arguments(parser: ArgumentParser) -> None:
 
 
 def bench_database_url(given: str | None) -> str:
-    if given:
-        return given
-    if env := os.environ.get("PHONGDICH_BENCH_DATABASE_URL"):
-        return env
-    configured = os.environ.get("DATABASE_URL", "")
-    if configured.startswith(("postgres://", "postgresql://")):
-        # Same server, its own database.
-        parts = urlsplit(configured)
-        return urlunsplit((parts.scheme, parts.netloc, "/phongdich_bench", "", ""))
-    return DEFAULT_BENCH_DATABASE
+    return own_database_url(given, "PHONGDICH_BENCH_DATABASE_URL", "phongdich_bench", DEFAULT_BENCH_DATABASE)
 
 
 def _same_database(url: str) -> bool:

@@ -32,6 +32,7 @@ from phongdich.checkins.models import CheckIn, CheckInMethod
 from phongdich.checkins.personal_qr import personal_qr_token, resolve_person_ids
 from phongdich.core import access
 from phongdich.core.errors import DomainError, FieldError, InvalidInput, NotFound
+from phongdich.levels.services import venue_effective_status
 from phongdich.people import services as people
 from phongdich.people.identity import display_phone
 from phongdich.people.models import Person
@@ -140,6 +141,10 @@ def venue_notice(venue: Venue) -> str:
         return _("The health authorities have suspended this venue.")
     if venue.status == VenueStatus.CLOSED:
         return _("The health authorities have closed this venue.")
+    # A venue of a kind closed at its commune's published epidemic level (levels app).
+    status, reason = venue_effective_status(venue)
+    if status == "suspended":
+        return _("This kind of venue is closed in this area: %(reason)s.") % {"reason": reason}
     return ""
 
 

@@ -33,14 +33,13 @@ import sys
 import time
 from argparse import ArgumentParser
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
 from phongdich import config
-from phongdich.synth.benchmarks import Benchmark, register
+from phongdich.synth.benchmarks import Benchmark, own_database_url, register
 from phongdich.synth.generator import SynthError
 
 DATABASE_NAME = "phongdich_bench_quarantine"
@@ -76,15 +75,8 @@ def _progress(message: str) -> None:
 
 
 def database_url(given: str | None) -> str:
-    if given:
-        return given
-    if env := os.environ.get("PHONGDICH_QUARANTINE_BENCH_DATABASE_URL"):
-        return env
-    configured = os.environ.get("DATABASE_URL", "")
-    if configured.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(configured)
-        return urlunsplit((parts.scheme, parts.netloc, f"/{DATABASE_NAME}", "", ""))
-    return f"sqlite:///{config.data_home() / SQLITE_FILE}"
+    sqlite = f"sqlite:///{config.data_home() / SQLITE_FILE}"
+    return own_database_url(given, "PHONGDICH_QUARANTINE_BENCH_DATABASE_URL", DATABASE_NAME, sqlite)
 
 
 # --- The fill -------------------------------------------------------------------------------------------------

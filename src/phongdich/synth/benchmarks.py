@@ -8,11 +8,13 @@ A benchmark returns a flat dict of figures, printed as one JSON object with ``--
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from argparse import ArgumentParser
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.db import connection, transaction
 
@@ -38,6 +40,20 @@ BENCHMARKS: dict[str, Benchmark] = {}
 
 def register(benchmark: Benchmark) -> None:
     BENCHMARKS[benchmark.name] = benchmark
+
+
+def own_database_url(given: str | None, env_var: str, database_name: str, fallback: str) -> str:
+    """A benchmark's own database: the one given, else ``$env_var``, else ``database_name`` on the configured
+    PostgreSQL server, else ``fallback`` (the configuration is SQLite)."""
+    if given:
+        return given
+    if env := os.environ.get(env_var):
+        return env
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(configured)
+        return urlunsplit((parts.scheme, parts.netloc, f"/{database_name}", "", ""))
+    return fallback
 
 
 def _synth_arguments(parser: ArgumentParser) -> None:

@@ -377,6 +377,39 @@ def _make_bluetooth_encounter(root, person):
     return encounter_for(root, person, _person(root, HOMES["b"]))
 
 
+def _make_lockdown_zone(root, person):
+    # Zones are about a territory: one locking down the person's home commune stands for "their" record.
+    from phongdich.lockdown import services as lockdown
+
+    data = lockdown.ZoneInput(
+        name=f"Phong tỏa {person.pk}",
+        starts_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+        units=[person.home_commune.code],
+    )
+    return lockdown.create_zone(root, data)
+
+
+_report_days = itertools.count(1)
+
+
+def _make_daily_report(root, person):
+    # A report belongs to its commune: one for the person's home commune, each on its own day (a1 and a2 share one).
+    from phongdich.reports import services as reports
+
+    day = reports.local_today() - dt.timedelta(days=next(_report_days) % 28)
+    data = reports.ReportInput(commune=person.home_commune.code, day=day, figures={"new_cases": 1})
+    return reports.submit_report(root, data)[0]
+
+
+def _make_directive_recipient(root, person):
+    # A directive's copy for a unit belongs to that unit: one sent to the person's home commune.
+    from phongdich.reports import directives
+
+    data = directives.DirectiveInput(title=f"Chỉ đạo {person.pk}", units=[person.home_commune.code])
+    directive, _created = directives.send_directive(root, data)
+    return directive.recipients.get()
+
+
 MAKERS = {
     "exposure.VerificationCode": _make_verification_code,
     "exposure.AppInstall": _make_app_install,
@@ -416,6 +449,9 @@ MAKERS = {
     "quarantine.HealthCheck": _make_health_check,
     "quarantine.QuarantineAlert": _make_quarantine_alert,
     "quarantine.ReleaseCertificate": _make_release_certificate,
+    "reports.DailyReport": _make_daily_report,
+    "reports.DirectiveRecipient": _make_directive_recipient,
+    "lockdown.LockdownZone": _make_lockdown_zone,
 }
 
 

@@ -11,19 +11,17 @@ database: it runs itself again with ``DATABASE_URL`` pointing at the bench datab
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
 from argparse import ArgumentParser
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from django.core.management import call_command
 from django.db import connection
 
 from phongdich.checkins.benchmarks import run_in_own_database
-from phongdich.synth.benchmarks import Benchmark, register
+from phongdich.synth.benchmarks import Benchmark, own_database_url, register
 from phongdich.synth.generator import SynthError
 
 DATABASE_NAME = "phongdich_bench_vaccination"
@@ -45,15 +43,7 @@ def add_coverage_arguments(parser: ArgumentParser, prefix: str = "") -> None:
 
 
 def database_url(given: str | None) -> str:
-    if given:
-        return given
-    if env := os.environ.get("PHONGDICH_COVERAGE_BENCH_DATABASE_URL"):
-        return env
-    configured = os.environ.get("DATABASE_URL", "")
-    if configured.startswith(("postgres://", "postgresql://")):
-        parts = urlsplit(configured)
-        return urlunsplit((parts.scheme, parts.netloc, f"/{DATABASE_NAME}", "", ""))
-    return DEFAULT_DATABASE
+    return own_database_url(given, "PHONGDICH_COVERAGE_BENCH_DATABASE_URL", DATABASE_NAME, DEFAULT_DATABASE)
 
 
 def _progress(message: str) -> None:

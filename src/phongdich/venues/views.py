@@ -16,6 +16,7 @@ from phongdich.accounts.models import User
 from phongdich.accounts.roles import Role
 from phongdich.core import access
 from phongdich.core.errors import DomainError, NotFound
+from phongdich.levels.services import VenueLevels
 from phongdich.venues import posters, services
 from phongdich.venues.forms import (
     PlanForm,
@@ -121,6 +122,8 @@ def venue_list(request: HttpRequest) -> HttpResponse:
             "operator": _is_operator(user),
             "can_add": access.can(user, "venue", "add"),
             "poster_communes": [] if _is_operator(user) else lookups.communes_in_scope(user),
+            # Venues of a kind closed (or restricted) at their commune's published level (levels app).
+            "level_reasons": VenueLevels().reasons(rows),
         },
     )
 
@@ -203,6 +206,7 @@ def venue_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "checkin_url": posters.checkin_url(venue, posters.site_url(request)),
             "assessment": assessment,
             "risk_label": RiskClass(assessment.risk_class).label if assessment else None,
+            "level_reasons": VenueLevels().reasons([venue]),
             "plan_form": PlanForm(),
             "status_form": StatusForm(),
             "max_plan_mb": services.MAX_PLAN_BYTES // (1024 * 1024),

@@ -24,6 +24,8 @@ class NavItem:
     admin_only: bool = False
     # Vaccination coverage: figures that leaders see too (vaccination.coverage.may_see_coverage).
     coverage: bool = False
+    # Daily reports: sums that leaders see too (reports.services.may_see_reports).
+    daily_reports: bool = False
     # Other screens (url names) that belong to this item, so it stays highlighted on them.
     section: tuple[str, ...] = ()
     # One line on the home page saying what the screen is for.
@@ -217,6 +219,51 @@ MENU: tuple[NavItem, ...] = (
         description=_("Who read or changed which record, and when."),
     ),
     NavItem(
+        _("Dashboard"),
+        "dashboard",
+        resource="situation",
+        staff_only=True,
+        description=_("The situation at a glance: new cases, Rt, tests, quarantine, vaccination, levels by unit."),
+    ),
+    NavItem(
+        _("Map"),
+        "map",
+        staff_only=True,
+        description=_("The province on a map: levels, cases per commune, lockdown zones, facilities, sites."),
+    ),
+    NavItem(
+        _("Epidemic levels"),
+        "level-list",
+        resource="epidemic_level",
+        staff_only=True,
+        section=("level-unit", "level-rules", "level-rule-set", "level-capacity"),
+        description=_("Levels 1–4 of every unit: computed, proposed, approved and published; rules and capacity."),
+    ),
+    NavItem(
+        _("Lockdown zones"),
+        "zone-list",
+        resource="lockdown_zone",
+        staff_only=True,
+        section=("zone-create", "zone-detail", "zone-edit"),
+        description=_("Lock down communes or drawn areas, with their start and end."),
+    ),
+    NavItem(
+        _("Daily reports"),
+        "daily-report-list",
+        staff_only=True,
+        daily_reports=True,
+        section=("daily-report-form", "daily-report-detail"),
+        description=_("Communes' daily reports: who has not reported, sums by district, the situation report."),
+    ),
+    NavItem(
+        _("Directives"),
+        "directive-list",
+        resource="directive",
+        staff_only=True,
+        section=("directive-create", "directive-detail"),
+        description=_("Directives sent to your unit to read and acknowledge; those you sent and who acknowledged."),
+    ),
+    NavItem(
         _("API tokens"),
         "token-list",
         staff_only=True,
@@ -251,6 +298,22 @@ def _may_see_coverage(user: Any) -> bool:
     return may_see_coverage(user)
 
 
+def _may_see_reports(user: Any) -> bool:
+    from phongdich.reports.services import may_see_reports
+
+    return may_see_reports(user)
+
+
+def _with_unread_directives(item: NavItem, user: Any) -> NavItem:
+    """The directives item with the number of unread directives of the account's units, when there are any."""
+    from dataclasses import replace
+
+    from phongdich.reports.directives import unread_count
+
+    unread = unread_count(user)
+    return replace(item, label=f"{item.label} ({unread})") if unread else item
+
+
 def menu_for(user: Any) -> list[NavItem]:
     if user is None or not user.is_authenticated:
         return []
@@ -268,5 +331,9 @@ def menu_for(user: Any) -> list[NavItem]:
             continue
         if item.coverage and not _may_see_coverage(user):
             continue
+        if item.daily_reports and not _may_see_reports(user):
+            continue
+        if item.url_name == "directive-list" and item.resource and access.can(user, item.resource, "view"):
+            item = _with_unread_directives(item, user)
         items.append(item)
     return items

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from phongdich.accounts.roles import Role
 from phongdich.cases import services
@@ -22,20 +21,10 @@ from phongdich.testing.models import TestResult
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: no race to test"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 TAKEN = dt.datetime(2021, 11, 3, 1, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_migration_data(django_db_blocker: Any) -> Iterator[None]:
-    yield
-    with django_db_blocker.unblock():
-        for alias in connections:
-            contents = getattr(connections[alias], "_test_serialized_contents", None)
-            if contents:
-                connections[alias].creation.deserialize_db_from_string(contents)
 
 
 def at_once(calls: list[Callable[[], object]]) -> list[BaseException]:
