@@ -10,13 +10,16 @@ from phongdich.cases.api import clusters_router
 from phongdich.cases.api import router as cases_router
 from phongdich.certificates.api import router as certificates_router
 from phongdich.checkins.api import router as checkins_router
+from phongdich.checkpoints.api import router as checkpoints_router
 from phongdich.core.api import AUTH, FastJsonParser, install_error_handlers
+from phongdich.declarations.api import router as declarations_router
 from phongdich.exposure.api import router as exposure_router
 from phongdich.geo.api import router as geo_router
 from phongdich.levels.api import router as levels_router
 from phongdich.lockdown.api import router as lockdown_router
 from phongdich.notify.api import router as notify_router
 from phongdich.people.api import router as people_router
+from phongdich.portal.api import router as portal_feedback_router
 from phongdich.quarantine.api import router as quarantine_router
 from phongdich.reports.api import directives_router, reports_router
 from phongdich.situation.api import router as situation_router
@@ -77,3 +80,9 @@ api.add_router("/lockdown-zones", lockdown_router)
 # Daily reports from communes and directives to units.
 api.add_router("/daily-reports", reports_router)
 api.add_router("/directives", directives_router)
+# Health declarations: the one-time code, declaring (no account needed), officers' lists.
+api.add_router("/declarations", declarations_router)
+# Gateway checkpoints: scans and their decisions (single and queued), passes, summaries, entry rules.
+api.add_router("/checkpoints", checkpoints_router)
+# The citizen portal's feedback (phản ánh): citizens send and follow theirs; communes answer.
+api.add_router("/feedback", portal_feedback_router)

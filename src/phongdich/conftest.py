@@ -140,6 +140,8 @@ SHIPPED_DATA = (
     ("phongdich.tracing.migrations.0002_default_policy", "create", "tracing.TracingPolicy"),
     ("phongdich.quarantine.migrations.0002_default_policies", "add_policies", "quarantine.QuarantinePolicy"),
     ("phongdich.levels.migrations.0002_shipped_rule_sets", "ship", "levels.LevelRuleSet"),
+    ("phongdich.declarations.migrations.0002_seed_areas_and_policy", "seed", "declarations.DeclarationRiskPolicy"),
+    ("phongdich.checkpoints.migrations.0002_default_rules", "create", "checkpoints.EntryRuleSet"),
 )
 
 

@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "phongdich.levels",
     "phongdich.situation",
     "phongdich.reports",
+    "phongdich.declarations",
+    "phongdich.checkpoints",
+    "phongdich.portal",
     "phongdich.synth",
     "phongdich.web",
 ]

@@ -294,6 +294,15 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
         Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
     },
+    # Health declarations (phongdich.declarations): the destination commune and those above it read them
+    # (anyone declares without an account, through the declarations services); citizens see their own.
+    "declaration": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
     # Lockdown zones (phongdich.lockdown; not personal data): districts and the province draw, change and end
     # them; communes see the zones of their area. Leaders see them on the map (aggregates).
     "lockdown_zone": {
@@ -335,6 +344,54 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
         Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
         Role.LEADER: frozenset({Action.VIEW}),
+    },
+    # Gateway checkpoints (phongdich.checkpoints; not personal data): districts and the province set them up and
+    # plan their shifts; checkpoint officers see the checkpoints they are assigned to (see checkpoints.services).
+    "checkpoint": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.CHECKPOINT_OFFICER: frozenset({Action.VIEW}),
+    },
+    # Passes through a checkpoint (who, evidence, decision): checkpoint officers record them and override a
+    # decision with a reason (change); health officials follow them; citizens see their own.
+    "checkpoint_pass": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.CHECKPOINT_OFFICER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+        Role.CITIZEN: frozenset({Action.VIEW}),
+    },
+    # The entry rules (data, versioned): the province edits them; officials and checkpoint officers read them.
+    "entry_rule_set": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW}),
+        Role.CHECKPOINT_OFFICER: frozenset({Action.VIEW}),
+    },
+    # The citizen portal (phongdich.portal). Articles and hotlines are public texts: the province and the CDC
+    # write them (no personal data; the resource only says who may edit).
+    "portal_article": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+    },
+    # Self-test reports with a photo: the commune looks at them (change: seen or unreadable); citizens send theirs.
+    "self_test_report": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.EPIDEMIOLOGIST: frozenset({Action.VIEW}),
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.CITIZEN: frozenset({Action.VIEW, Action.ADD}),
+    },
+    # Feedback (phản ánh) to a commune: its officers (and the district) answer and move it on; citizens see theirs.
+    "feedback": {
+        Role.PROVINCE_ADMIN: _ALL,
+        Role.DISTRICT_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.COMMUNE_OFFICER: frozenset({Action.VIEW, Action.CHANGE}),
+        Role.CITIZEN: frozenset({Action.VIEW, Action.ADD}),
     },
 }
 

@@ -410,6 +410,87 @@ def _make_directive_recipient(root, person):
     return directive.recipients.get()
 
 
+def _make_self_test_report(root, person):
+    # A self-test report belongs to the person's home commune (its station calls them back).
+    from django.utils import timezone
+
+    from phongdich.portal import services as portal
+    from phongdich.portal.tests.images import jpeg_bytes
+
+    data = portal.SelfTestInput(taken_at=timezone.now(), result="negative", photo=jpeg_bytes())
+    return portal.record_self_test(root, person, data)
+
+
+def _make_feedback(root, person):
+    # Feedback sent from the person's confirmed phone goes to their home commune and is theirs.
+    import uuid
+
+    from phongdich.portal import services as portal
+
+    phone = f"+8490{person.pk % 10**7:07d}"
+    people.update_person(root, person.pk, PersonInput(phone=phone))
+    data = portal.FeedbackInput(uuid=uuid.uuid4(), category="help", text="Cần hỗ trợ", confirmed_phone=phone)
+    return portal.submit_feedback(None, data)[0]
+
+
+def _make_declaration(root, person):
+    # A declaration belongs to its destination commune: one arriving in the person's home commune, about them.
+    import uuid
+
+    from phongdich.declarations import services as declarations
+
+    data = declarations.DeclarationInput(
+        submission_id=str(uuid.uuid4()),
+        kind="periodic",
+        people=[declarations.PersonEntry(full_name=person.full_name, birth_year=1950, sex="male")],
+        to_commune=person.home_commune.code,
+    )
+    declaration = declarations.store_confirmed(data, "+84912345678")[0]
+    declaration.person = person
+    declaration.save(update_fields=["person"])
+    return declaration
+
+
+def _make_checkpoint(root, person):
+    # Checkpoints are about a territory: one in the person's home commune stands for "their" record.
+    from phongdich.checkpoints import services as checkpoints
+
+    data = checkpoints.CheckpointInput(
+        code=f"chot-{person.pk}", name=f"Chốt {person.pk}", commune=person.home_commune.code
+    )
+    return checkpoints.save_checkpoint(root, data)
+
+
+def _make_checkpoint_shift(root, person):
+    from django.utils import timezone
+
+    from phongdich.checkpoints import services as checkpoints
+
+    start = timezone.now()
+    return checkpoints.add_shift(
+        root, _make_checkpoint(root, person).code, start, start + dt.timedelta(hours=8), officers=[]
+    )
+
+
+def _make_checkpoint_pass(root, person, plate=""):
+    # A pass belongs to the commune of its checkpoint: the person shows their personal QR at one in their commune.
+    from django.utils import timezone
+
+    from phongdich.checkins.personal_qr import personal_qr_token
+    from phongdich.checkpoints import services as checkpoints
+    from phongdich.checkpoints.models import Pass
+
+    checkpoint = _make_checkpoint(root, person)
+    decision = checkpoints.decide(
+        checkpoint, personal_qr_token(person), direction="entry", at=timezone.now(), actor=root, plate=plate
+    )
+    return Pass.objects.get(pk=decision.pass_id)
+
+
+def _make_vehicle_pass(root, person):
+    return _make_checkpoint_pass(root, person, plate="14A-123.45").vehicle
+
+
 MAKERS = {
     "exposure.VerificationCode": _make_verification_code,
     "exposure.AppInstall": _make_app_install,
@@ -452,6 +533,13 @@ MAKERS = {
     "reports.DailyReport": _make_daily_report,
     "reports.DirectiveRecipient": _make_directive_recipient,
     "lockdown.LockdownZone": _make_lockdown_zone,
+    "checkpoints.Checkpoint": _make_checkpoint,
+    "checkpoints.Shift": _make_checkpoint_shift,
+    "checkpoints.Pass": _make_checkpoint_pass,
+    "checkpoints.VehiclePass": _make_vehicle_pass,
+    "declarations.Declaration": _make_declaration,
+    "portal.SelfTestReport": _make_self_test_report,
+    "portal.Feedback": _make_feedback,
 }
 
 

@@ -130,6 +130,22 @@ MENU: tuple[NavItem, ...] = (
         description=_("Danger signs and missed daily health checks of people in quarantine, newest danger first."),
     ),
     NavItem(
+        _("Health declarations"),
+        "declaration-list",
+        resource="declaration",
+        staff_only=True,
+        section=("declaration-detail", "declaration-areas"),
+        description=_("Declarations of people arriving in your area: where from, symptoms, which risk rules matched."),
+    ),
+    NavItem(
+        _("Checkpoints"),
+        "checkpoint-list",
+        resource="checkpoint",
+        staff_only=True,
+        section=("checkpoint-scan", "checkpoint-lane", "checkpoint-passes"),
+        description=_("Gateway checkpoints: scan travellers' codes, the automatic lane, the day's passes."),
+    ),
+    NavItem(
         _("Tasks"),
         "task-list",
         resource="task",
@@ -151,6 +167,12 @@ MENU: tuple[NavItem, ...] = (
         resource="program_member",
         staff_only=True,
         description=_("Testing programs: who is in them, who is due and who is overdue, by establishment."),
+    ),
+    NavItem(
+        _("My declarations"),
+        "my-declarations",
+        citizen_only=True,
+        description=_("Your health declarations and your family's, with their QR codes; declare again."),
     ),
     NavItem(
         _("My tests"),
@@ -264,6 +286,43 @@ MENU: tuple[NavItem, ...] = (
         description=_("Directives sent to your unit to read and acknowledge; those you sent and who acknowledged."),
     ),
     NavItem(
+        _("Citizen feedback"),
+        "portal-feedback-list",
+        resource="feedback",
+        action="change",
+        staff_only=True,
+        section=("portal-feedback-detail",),
+        description=_("Feedback citizens sent to your communes (gatherings, violations, needs for help): answer it."),
+    ),
+    NavItem(
+        _("Self-test reports"),
+        "portal-self-tests",
+        resource="self_test_report",
+        staff_only=True,
+        description=_("Home rapid tests citizens reported with a photo; a positive one also makes a task."),
+    ),
+    NavItem(
+        _("Portal articles"),
+        "portal-editor",
+        resource="portal_article",
+        action="change",
+        staff_only=True,
+        section=("portal-editor-new", "portal-editor-edit"),
+        description=_("News, guidance and announcements on the citizen portal: write, publish, pin."),
+    ),
+    NavItem(
+        _("Digital tools adoption"),
+        "portal-adoption-internal",
+        staff_only=True,
+        description=_("Registered citizens, QR holders, check-in and exposure-app users per commune, of the census."),
+    ),
+    NavItem(
+        _("Citizen portal"),
+        "portal-me",
+        citizen_only=True,
+        description=_("Your page on the portal: tests, self-test reports, feedback and news."),
+    ),
+    NavItem(
         _("API tokens"),
         "token-list",
         staff_only=True,
@@ -314,6 +373,16 @@ def _with_unread_directives(item: NavItem, user: Any) -> NavItem:
     return replace(item, label=f"{item.label} ({unread})") if unread else item
 
 
+def _with_open_feedback(item: NavItem, user: Any) -> NavItem:
+    """The citizen feedback item with the number of open feedback of the account's communes."""
+    from dataclasses import replace
+
+    from phongdich.portal.services import open_count
+
+    count = open_count(user)
+    return replace(item, label=f"{item.label} ({count})") if count else item
+
+
 def menu_for(user: Any) -> list[NavItem]:
     if user is None or not user.is_authenticated:
         return []
@@ -335,5 +404,7 @@ def menu_for(user: Any) -> list[NavItem]:
             continue
         if item.url_name == "directive-list" and item.resource and access.can(user, item.resource, "view"):
             item = _with_unread_directives(item, user)
+        if item.url_name == "portal-feedback-list":
+            item = _with_open_feedback(item, user)
         items.append(item)
     return items
