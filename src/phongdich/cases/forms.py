@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from phongdich.cases.models import CarePlace, CaseStatus, ClinicalStatus, DetectedIn, Outcome
+from phongdich.cases.services import IMPORTED
 from phongdich.testing.forms import DATETIME_INPUT_FORMATS, DateTimeInput
 from phongdich.web.forms import DATE_INPUT_FORMATS, DateInput
 from phongdich.web.lookups import GroupedChoices
@@ -19,7 +20,9 @@ class CaseSearchForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("All")), *CaseStatus.choices], initial=CaseStatus.ACTIVE
     )
     detected_in = forms.ChoiceField(
-        label=_("Where detected"), required=False, choices=[("", _("All")), *DetectedIn.choices]
+        label=_("Where detected"),
+        required=False,
+        choices=[("", _("All")), *DetectedIn.choices, (IMPORTED, _("Imported (from another province or abroad)"))],
     )
     commune = forms.ChoiceField(label=_("Commune"), required=False)
 

@@ -478,6 +478,11 @@ def search_cases(actor: User) -> models.QuerySet[Case]:
     )
 
 
+# The case list's filter value for both kinds of imported case.
+IMPORTED = "imported"
+IMPORTED_KINDS = (DetectedIn.IMPORTED_OTHER_PROVINCE, DetectedIn.IMPORTED_ABROAD)
+
+
 @dataclass(frozen=True)
 class CaseFilter:
     status: str = ""
@@ -499,7 +504,9 @@ def filter_cases(cases: models.QuerySet[Case], criteria: CaseFilter) -> models.Q
     if criteria.commune:
         unit = AdministrativeUnit.objects.filter(code=criteria.commune).first()
         cases = cases.filter(commune__path__startswith=unit.path) if unit else cases.none()
-    if criteria.detected_in:
+    if criteria.detected_in == IMPORTED:
+        cases = cases.filter(detected_in__in=IMPORTED_KINDS)
+    elif criteria.detected_in:
         cases = cases.filter(detected_in=criteria.detected_in)
     if criteria.cluster is not None:
         cases = cases.filter(cluster_id=criteria.cluster)

@@ -52,7 +52,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     if not _staff_may(user, "case", "view"):
         raise Http404()
-    form = CaseSearchForm(request.GET or None, communes=lookups.commune_choices(user))
+    form = CaseSearchForm(request.GET or None, communes=lookups.area_choices(user))
     criteria = services.CaseFilter(status="active")
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

@@ -695,7 +695,9 @@ def order_list(actor: User, criteria: OrderFilter | None = None) -> models.Query
     orders = access.restrict(QuarantineOrder.objects.all(), actor, "view").select_related("person", "commune")
     criteria = criteria or OrderFilter()
     if criteria.commune:
-        orders = orders.filter(commune__code=criteria.commune)
+        # A commune's code, or a district's: everything below it.
+        unit = AdministrativeUnit.objects.filter(code=criteria.commune).first()
+        orders = orders.filter(commune__path__startswith=unit.path) if unit else orders.none()
     if criteria.status in OrderStatus.values:
         orders = orders.filter(status=criteria.status)
     if criteria.kind in OrderKind.values:

@@ -178,7 +178,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _order_criteria(user: User, request: HttpRequest) -> tuple[OrderFilterForm, services.OrderFilter]:
-    form = OrderFilterForm(request.GET or None, communes=lookups.commune_choices(user))
+    form = OrderFilterForm(request.GET or None, communes=lookups.area_choices(user))
     criteria = services.OrderFilter(status=OrderStatus.ACTIVE)
     if form.is_bound and form.is_valid():
         criteria = services.OrderFilter(**form.cleaned_data)

@@ -25,7 +25,7 @@ CASE_LIST_DETECTED = {
     "community": "community",
     "in_quarantine": "in_quarantine",
     "in_lockdown": "in_lockdown_area",
-    "imported": "",
+    "imported": "imported",
 }
 
 
@@ -51,12 +51,12 @@ class Links:
         self.rows = services.shows_rows(user)
         self.unit = unit
         # The lists are already limited to the viewer's units: unfiltered, they show exactly the viewer's home
-        # unit; a commune is one filter away; anything in between is shown by the breakdown below instead.
+        # unit; a commune or a district below it is one filter away (the lists filter by a unit and below).
         self.commune: str | None
-        if unit.level == Level.COMMUNE:
-            self.commune = unit.code
-        elif unit.pk == home.pk:
+        if unit.pk == home.pk and unit.level != Level.COMMUNE:
             self.commune = ""
+        elif unit.level in (Level.COMMUNE, Level.DISTRICT):
+            self.commune = unit.code
         else:
             self.commune = None
         self.breakdown = self._breakdown()
@@ -96,6 +96,10 @@ class Links:
     @property
     def cases_lockdown(self) -> str:
         return self.cases("in_lockdown")
+
+    @property
+    def cases_imported(self) -> str:
+        return self.cases("imported")
 
     @property
     def active(self) -> str:

@@ -10,6 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from phongdich.core import access
 from phongdich.geo.models import AdministrativeUnit, Level
 from phongdich.people import services as people
@@ -33,6 +35,21 @@ def commune_choices(user: User) -> GroupedChoices:
     for commune in communes_in_scope(user):
         district = commune.parent.name if commune.parent else ""
         groups.setdefault(district, []).append((commune.code, commune.name))
+    return list(groups.items())
+
+
+def area_choices(user: User) -> GroupedChoices:
+    """For search forms: the communes in scope grouped by district, each group led by the whole district when
+    the account covers all of it (the lists filter by a unit and everything below it)."""
+    groups: dict[str, list[Choice]] = {}
+    for commune in communes_in_scope(user):
+        district = commune.parent
+        name = district.name if district else ""
+        if name not in groups:
+            groups[name] = []
+            if district is not None and access.unit_in_scope(user, district.path):
+                groups[name].append((district.code, _("All of %(district)s") % {"district": district.name}))
+        groups[name].append((commune.code, commune.name))
     return list(groups.items())
 
 

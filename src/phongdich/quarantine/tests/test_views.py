@@ -116,3 +116,11 @@ def test_every_screen_answers_each_staff_role(district, staff, commune_officer, 
     assert browser(commune_officer).get(reverse("quarantine-order", args=[order.pk])).status_code == 200
     assert browser(staff).get(reverse("quarantine-facility", args=[facility.pk])).status_code == 200
     assert browser(commune_officer).get(reverse("my-quarantine")).status_code == 404
+
+
+def test_the_order_list_filters_by_a_whole_district(district_officer, order, person):
+    client = browser(district_officer)
+    in_district = client.get(reverse("quarantine-orders") + "?commune=193&status=active")
+    assert [row.pk for row in in_district.context["page"].object_list] == [order.pk]
+    elsewhere = client.get(reverse("quarantine-orders") + "?commune=06652&status=active")
+    assert list(elsewhere.context["page"].object_list) == []

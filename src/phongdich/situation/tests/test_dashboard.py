@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from phongdich.accounts.roles import Role
+from phongdich.cases.models import Case, DetectedIn
 from phongdich.situation import charts, services
 from phongdich.situation.tests.helpers import days_ago, open_case, record_result
 
@@ -197,3 +198,19 @@ def test_odd_unit_codes_are_not_found(units, api_client, province_admin, unit):
     assert 400 <= response.status_code < 500
     page = client_for(province_admin).get("/dashboard/", {"unit": unit})
     assert 400 <= page.status_code < 500
+
+
+def test_a_districts_numbers_link_to_its_filtered_lists(outbreak, province_admin):
+    client = client_for(province_admin)
+    html = client.get("/dashboard/?unit=193").content.decode()
+    community = "/cases/?status=&amp;detected_in=community&amp;commune=193"
+    imported = "/cases/?status=&amp;detected_in=imported&amp;commune=193"
+    assert community in html and imported in html
+    # The list behind the district's community number holds its four cases, and none of Móng Cái's.
+    listed = client.get(community.replace("&amp;", "&")).context["rows"]
+    assert sorted(case.commune.code for case in listed) == ["06649", "06649", "06649", "06652"]
+    assert client.get(imported.replace("&amp;", "&")).context["rows"] == []
+    # Both kinds of imported case are behind the one "imported" filter.
+    arrived = Case.objects.filter(commune__code="06652").get()
+    Case.objects.filter(pk=arrived.pk).update(detected_in=DetectedIn.IMPORTED_ABROAD)
+    assert [case.pk for case in client.get(imported.replace("&amp;", "&")).context["rows"]] == [arrived.pk]
