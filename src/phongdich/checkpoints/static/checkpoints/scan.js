@@ -37,27 +37,14 @@
   var shownPassId = null;
   var paused = false;
 
-  function newUuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
-  }
+  var newUuid = window.PhongDichScanQueue.newUuid;
 
   function loadQueue() {
-    try {
-      var items = JSON.parse(window.localStorage.getItem(QUEUE_KEY) || "[]");
-      return Array.isArray(items) ? items : [];
-    } catch (e) {
-      return [];
-    }
+    return window.PhongDichScanQueue.load(QUEUE_KEY);
   }
 
   function saveQueue(items) {
-    window.localStorage.setItem(QUEUE_KEY, JSON.stringify(items));
+    window.PhongDichScanQueue.store(QUEUE_KEY, items);
     queueState.textContent = items.length ? items.length + " " + queueState.dataset.waiting : queueState.dataset.allSent;
     queueState.classList.toggle("waiting", items.length > 0);
   }
