@@ -142,6 +142,9 @@ SHIPPED_DATA = (
     ("phongdich.levels.migrations.0002_shipped_rule_sets", "ship", "levels.LevelRuleSet"),
     ("phongdich.declarations.migrations.0002_seed_areas_and_policy", "seed", "declarations.DeclarationRiskPolicy"),
     ("phongdich.checkpoints.migrations.0002_default_rules", "create", "checkpoints.EntryRuleSet"),
+    ("phongdich.vaccination.migrations.0002_seed_vaccine_products", "seed", "vaccination.VaccineProduct"),
+    ("phongdich.certificates.migrations.0003_default_business_rules", "load", "certificates.BusinessRule"),
+    ("phongdich.venues.migrations.0002_seed_rules_and_checklist", "seed", "venues.StayRule"),
 )
 
 
