@@ -6,7 +6,7 @@ Handlers are thin; cases.services decides scope, validity, numbering and audit.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -147,8 +147,12 @@ class ClusterOut(Schema):
         )
 
 
+# Ids a database column can hold: a larger number would overflow the query, not find nothing.
+CaseId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class LinkIn(InputSchema):
-    cases: list[int] = Field(..., min_length=1, max_length=1000)
+    cases: list[CaseId] = Field(..., min_length=1, max_length=1000)
 
 
 def _reload(case: Case) -> Case:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import ForeignObjectRel
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -332,8 +333,14 @@ def merge_persons(actor: User, survivor_id: object, duplicate_id: object) -> Per
             pk=duplicate_id,
         )
         moved: dict[str, int] = {}
-        # Every relation to Person, whichever app declares it, so later apps need no change here.
-        for relation in Person._meta.related_objects:
+        # Every relation to Person, whichever app declares it, so later apps need no change here; hidden ones
+        # too (related_name="+"), or a protected link would stop the delete below.
+        relations = [
+            field
+            for field in Person._meta.get_fields(include_hidden=True)
+            if isinstance(field, ForeignObjectRel) and (field.one_to_many or field.one_to_one)
+        ]
+        for relation in relations:
             model = relation.related_model
             if not isinstance(model, type) or model is PersonMerge:
                 continue

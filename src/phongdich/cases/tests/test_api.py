@@ -117,6 +117,9 @@ def test_clusters(cdc, person, api_client, commune_officer):
     )
     unlinked = cdc.delete(f"/api/v1/clusters/{cluster['id']}/cases/{case['id']}")
     assert unlinked.json()["cases"] == []
+    # Found by the API fuzzer: an id no column can hold was a 500 (an overflow), not a 422 on the field.
+    huge = cdc.post(f"/api/v1/clusters/{cluster['id']}/cases", {"cases": [2**64 - 1]}, content_type="application/json")
+    assert huge.status_code == 422 and huge.json()["errors"][0]["field"].startswith("cases")
 
 
 def test_dates_at_the_ends_of_the_calendar_are_answered(cdc, person):

@@ -12,6 +12,7 @@ from phongdich.audit.models import AuditEvent
 from phongdich.cases.models import Case
 from phongdich.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from phongdich.notify.models import Message
+from phongdich.people import services as people_services
 from phongdich.quarantine import services
 from phongdich.quarantine.models import (
     FacilityAdmission,
@@ -451,3 +452,19 @@ def test_a_positive_that_confirms_no_case_keeps_the_order_and_asks_for_a_confirm
     assert order.status == OrderStatus.ACTIVE
     task = Task.objects.get(source_key=f"quarantine.unconfirmed:{recorded.result.pk}")
     assert task.person == person and task.status == "open"
+
+
+def test_merging_a_person_in_quarantine_moves_the_hidden_links_too(
+    commune_officer, district_officer, order, person, make_person
+):
+    # Found by the API fuzzer: health checks and admissions link to Person without a reverse name, and the merge
+    # missed them, so deleting the duplicate hit a protected link (a 500).
+    check = services.record_health_check(
+        commune_officer, services.HealthCheckInput(person=person.pk, temperature="36.8", spo2=98, symptoms=[])
+    )
+    survivor = make_person(commune_officer)
+    merge = people_services.merge_persons(district_officer, survivor.pk, person.pk)
+    check.refresh_from_db()
+    order.refresh_from_db()
+    assert check.person_id == order.person_id == survivor.pk
+    assert merge.moved["quarantine.healthcheck"] == 1
