@@ -492,6 +492,9 @@ def override(actor: User, pass_id: object, decision: str, reason: str) -> Pass:
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    # The calendar's first and last days have no local midnight in UTC (fuzzer: 0001-01-01 was a 500).
+    if not dt.date(2000, 1, 1) <= day <= dt.date(9999, 12, 30):
+        raise InvalidInput(_("The request has errors."), [FieldError("day", _("Give a day from 2000 to 9999."))])
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     return start, start + dt.timedelta(days=1)
 

@@ -145,8 +145,16 @@ ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 
 
 
 def reject_unstorable_text(value: object) -> object:
-    """Text that no database column can hold (NUL, lone surrogates) is bad input, not a server error."""
-    if isinstance(value, str):
+    """Text that no database column can hold (NUL, lone surrogates) is bad input, not a server error; also
+    inside lists and objects (a list of unit codes, say)."""
+    if isinstance(value, list | tuple):
+        for item in value:
+            reject_unstorable_text(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_unstorable_text(key)
+            reject_unstorable_text(item)
+    elif isinstance(value, str):
         if "\x00" in value:
             raise ValueError(_("Text may not contain NUL characters."))
         try:

@@ -168,3 +168,16 @@ def _api_as(user):
 
     _token, secret = issue_token(user, label="tests")
     return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_a_day_at_the_ends_of_the_calendar_is_a_422(api_client, checkpoint, officer):
+    # Found by the API fuzzer: day=0001-01-01 has no local midnight in UTC (a 500).
+    client = api_client(officer)
+    for url in (
+        "/api/v1/checkpoints/passes?day=0001-01-01",
+        f"/api/v1/checkpoints/{checkpoint.code}/summary?day=9999-12-31",
+    ):
+        answer = client.get(url)
+        assert answer.status_code == 422, url
+        assert [error["field"] for error in answer.json()["errors"]] == ["day"]
+    assert client.get("/api/v1/checkpoints/passes?day=2021-11-10").status_code == 200

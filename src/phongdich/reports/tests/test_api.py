@@ -116,3 +116,11 @@ def test_a_directive_outside_the_jurisdiction_is_refused(units, district_officer
     assert answer.status_code == 422
     assert [error["field"] for error in answer.json()["errors"]] == ["units"]
     assert not Directive.objects.exists() and not DirectiveRecipient.objects.exists()
+
+
+def test_a_unit_code_with_a_nul_is_a_422_not_a_server_error(units, district_officer, api_client):
+    # Found by the API fuzzer on PostgreSQL: text inside a list reached the database unchecked.
+    answer = api_client(district_officer).post("/api/v1/directives", {"title": "X", "units": ["066\x0049"]})
+    assert answer.status_code == 422
+    assert [error["field"] for error in answer.json()["errors"]] == ["units"]
+    assert not Directive.objects.exists()
