@@ -11,10 +11,12 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from phongdich.accounts.models import User
 from phongdich.core.api import ERRORS, InputSchema, Page, actor, check_query_text, paginate
+from phongdich.core.errors import NotFound
 from phongdich.quarantine import services
 from phongdich.quarantine.models import (
     FacilityAdmission,
@@ -473,6 +475,8 @@ def record_delivery(request: HttpRequest, order_id: int, payload: DeliveryIn) ->
 
 @router.get("/orders/{int:order_id}/pdf", response={200: None, **ERRORS}, summary="The order as PDF")
 def order_pdf(request: HttpRequest, order_id: int) -> HttpResponse:
+    if not 1 <= order_id <= MAX_ID:  # no such row; a larger number would overflow the query (fuzzer: 500)
+        raise NotFound(_("Not found."))
     pdf = services.orders_pdf(actor(request), [order_id])
     return HttpResponse(pdf, content_type="application/pdf")
 
