@@ -25,6 +25,7 @@ from phongdich.certificates.dcc import hcert, schema, x509util
 from phongdich.certificates.dcc.verifier import TrustedKey, TrustList, Verdict, verify
 from phongdich.certificates.models import IssuedCertificate, SigningAuthority, SigningKey, TrustedCertificate
 from phongdich.core.errors import Conflict, FieldError, InvalidInput
+from phongdich.core.memo import Memo
 
 CSCA_DAYS = 10 * 365
 DSC_DAYS = 365
@@ -163,10 +164,20 @@ def issue_vaccination_certificate(payload: dict[str, Any], *, now: dt.datetime |
     return issue(payload, "v", now=now)
 
 
+# The trust list as this worker last read it: a gateway verifies certificates every few milliseconds, and reading
+# and parsing every X.509 certificate each time cost more than the signature check. Saving or deleting a key
+# through this process clears it (certificates.apps); other workers see a change within the ttl.
+_TRUST_LISTS: Memo[TrustList] = Memo("trust-lists", ttl=10)
+
+
 def trust_list(*, at: dt.datetime | None = None) -> TrustList:
     """Our signing keys and the imported certificates, expired ones included: a certificate signed by a key
     that has since expired is then answered ``expired`` (the verifier checks the key's validity at ``at``),
     not ``unknown_issuer``. ``at`` is kept for callers; every key is listed whatever the time."""
+    return _TRUST_LISTS.get_or_compute("all", _read_trust_list)
+
+
+def _read_trust_list() -> TrustList:
     keys = [
         TrustedKey(x509.load_der_x509_certificate(bytes(key.certificate_der)), keystore.COUNTRY)
         for key in SigningKey.objects.all()

@@ -11,7 +11,7 @@ import uuid as uuid_module
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from phongdich.checkpoints.models import (
     VehiclePass,
 )
 from phongdich.core.access import can, get_or_404, unit_in_scope
+from phongdich.core.db import insert_parts
 from phongdich.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from phongdich.core.memo import Memo
 from phongdich.core.text import clean_text
@@ -103,11 +104,22 @@ def checkpoint_for(actor: User, code: str, action: str = "view") -> Checkpoint:
     return get_or_404(checkpoints_for(actor, action), actor, action, code=str(code)[:32])
 
 
+# (account id, checkpoint code) -> the checkpoint it may scan at, or None: asked on every scan of a gate.
+_SCANNING_AT: Memo[Checkpoint | None] = Memo("checkpoint-scanning-at", ttl=10)
+
+
 def checkpoint_for_scanning(actor: User, code: str) -> Checkpoint:
     """A checkpoint the account may record passes at (its own, for a checkpoint officer); else NotFound."""
-    if not can(actor, "checkpoint_pass", "add"):
+    if not actor.pk or not can(actor, "checkpoint_pass", "add"):
         raise NotFound()
-    return checkpoint_for(actor, code)
+
+    def lookup() -> Checkpoint | None:
+        return checkpoints_for(actor).filter(code=str(code)[:32]).first()
+
+    checkpoint = _SCANNING_AT.get_or_compute((actor.pk, str(code)[:32]), lookup)
+    if checkpoint is None:
+        raise NotFound()
+    return checkpoint
 
 
 def passes_for(actor: User) -> models.QuerySet[Pass]:
@@ -300,14 +312,9 @@ def decide(
 
     The caller has checked that ``actor`` works at ``checkpoint`` (see :func:`checkpoint_for`). Bad input (a
     direction, a plate, a scan time) raises InvalidInput naming the field; a bad code is a decision
-    (turn back, with the reason), not an error.
+    (turn back, with the reason), not an error. A scan sent again answers the pass stored the first time.
     """
     scan_id = _uuid(client_uuid)
-    existing = Pass.objects.filter(client_uuid=scan_id).select_related("destination", "vehicle").first()
-    if existing is not None:
-        if existing.checkpoint_id != checkpoint.pk:
-            raise Conflict(_("This scan id was used at another checkpoint."), [FieldError("uuid", _("Already used."))])
-        return _as_decision(existing, replayed=True)
     errors: list[FieldError] = []
     now = now or timezone.now()
     if direction not in Direction.values:
@@ -329,54 +336,94 @@ def decide(
     if not checkpoint.active:
         errors.append(FieldError("checkpoint", _("This checkpoint is closed.")))
     if errors:
-        raise InvalidInput(_("The scan has errors."), errors)
+        # A scan stored before (sent again from an offline queue, perhaps days later) still answers.
+        return _replayed(scan_id, checkpoint, InvalidInput(_("The scan has errors."), errors))
 
     reading = evidence.read_code(qr_text, at)
     rule_set = rule_set_in_force(at)
     outcome = rules.evaluate(rule_set.rules, reading.facts)
+    row = Pass(
+        client_uuid=scan_id,
+        checkpoint=checkpoint,
+        direction=direction,
+        at=at,
+        recorded_at=now,
+        decision=outcome.decision,
+        decided=outcome.decision,
+        reason=outcome.reason[:300],
+        rule_set_version=rule_set.version,
+        rule_index=outcome.rule_index,
+        evidence_kind=reading.facts.evidence_kind,
+        evidence_ref=reading.evidence_ref[:80],
+        person=reading.person,
+        initials=reading.initials,
+        age=reading.age,
+        from_level=reading.facts.from_level,
+        destination=reading.destination if reading.facts.valid else None,
+        decided_by=actor,
+    )
+    follow_up = outcome.decision in NOTIFY_DECISIONS and direction == Direction.ENTRY and row.destination is not None
+    if not normalised_plate and not follow_up and connection.vendor == "postgresql":
+        if _insert_pass(row, actor):
+            return _as_decision(row)
+        return _replayed(scan_id, checkpoint, None)
+    existing = Pass.objects.filter(client_uuid=scan_id).select_related("destination", "vehicle").first()
+    if existing is not None:
+        return _replayed(scan_id, checkpoint, None, existing)
     try:
         with transaction.atomic():
-            vehicle = _vehicle(actor, checkpoint, normalised_plate, direction, at) if normalised_plate else None
-            is_driver = bool(driver) if driver is not None else bool(vehicle and not vehicle.passes.exists())
-            row = Pass.objects.create(
-                client_uuid=scan_id,
-                checkpoint=checkpoint,
-                direction=direction,
-                at=at,
-                recorded_at=now,
-                decision=outcome.decision,
-                decided=outcome.decision,
-                reason=outcome.reason[:300],
-                rule_set_version=rule_set.version,
-                rule_index=outcome.rule_index,
-                evidence_kind=reading.facts.evidence_kind,
-                evidence_ref=reading.evidence_ref[:80],
-                person=reading.person,
-                initials=reading.initials,
-                age=reading.age,
-                from_level=reading.facts.from_level,
-                destination=reading.destination if reading.facts.valid else None,
-                vehicle=vehicle,
-                is_driver=is_driver,
-                decided_by=actor,
-            )
-            if outcome.decision in NOTIFY_DECISIONS and direction == Direction.ENTRY and row.destination is not None:
+            if normalised_plate:
+                row.vehicle = _vehicle(actor, checkpoint, normalised_plate, direction, at)
+                row.is_driver = bool(driver) if driver is not None else not row.vehicle.passes.exists()
+            row.save(force_insert=True)
+            if follow_up:
                 row.task_id = _notify_destination(row, checkpoint)
                 row.save(update_fields=["task_id"])
-            audit.record(
-                actor,
-                AuditAction.CREATE,
-                "checkpoint_pass",
-                row.pk,
-                detail={"decision": row.decision, "evidence": row.evidence_kind, "person": row.person_id},
-            )
+            audit.record(actor, AuditAction.CREATE, "checkpoint_pass", row.pk, detail=_audit_detail(row))
     except IntegrityError:
         # The same scan sent twice at once: the other request stored it.
-        existing = Pass.objects.filter(client_uuid=scan_id).first()
-        if existing is None:
-            raise
-        return _as_decision(existing, replayed=True)
+        return _replayed(scan_id, checkpoint, None)
     return _as_decision(row)
+
+
+def _audit_detail(row: Pass) -> dict[str, Any]:
+    return {"decision": row.decision, "evidence": row.evidence_kind, "person": row.person_id}
+
+
+def _insert_pass(row: Pass, actor: User | None) -> bool:
+    """PostgreSQL: the pass and its audit event in one statement (one round trip, one commit); False when a
+    pass with this scan id is already stored (nothing written then). Sets ``row.pk``."""
+    event = audit.build_event(actor, AuditAction.CREATE, "checkpoint_pass", "", detail=_audit_detail(row))
+    pass_row = insert_parts(row, connection)
+    audit_row = insert_parts(event, connection, computed={"object_id": "CAST(fresh.id AS varchar(40))"})
+    sql = (
+        f"WITH fresh AS (INSERT INTO {pass_row.table} ({pass_row.columns}) SELECT {pass_row.select_list} "  # noqa: S608
+        "ON CONFLICT (client_uuid) DO NOTHING RETURNING id), "
+        f"audited AS (INSERT INTO {audit_row.table} ({audit_row.columns}) SELECT {audit_row.select_list} FROM fresh) "
+        "SELECT id FROM fresh"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*pass_row.params, *audit_row.params])
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    row.pk = int(found[0])
+    return True
+
+
+def _replayed(
+    scan_id: uuid_module.UUID, checkpoint: Checkpoint, otherwise: InvalidInput | None, existing: Pass | None = None
+) -> Decision:
+    """The pass stored earlier under this scan id (another checkpoint's: Conflict); none: raise ``otherwise``."""
+    if existing is None:
+        existing = Pass.objects.filter(client_uuid=scan_id).select_related("destination", "vehicle").first()
+    if existing is None:
+        if otherwise is not None:
+            raise otherwise
+        raise IntegrityError("pass neither stored nor found")
+    if existing.checkpoint_id != checkpoint.pk:
+        raise Conflict(_("This scan id was used at another checkpoint."), [FieldError("uuid", _("Already used."))])
+    return _as_decision(existing, replayed=True)
 
 
 def _notify_destination(row: Pass, checkpoint: Checkpoint) -> int:
@@ -545,3 +592,84 @@ def day_summary(actor: User, code: str, day: dt.date) -> DaySummary:
         vehicles=VehiclePass.objects.filter(checkpoint=checkpoint, at__gte=start, at__lt=end).count(),
         overridden=rows.exclude(overridden_at=None).count(),
     )
+
+
+# --- Screens: open or close a checkpoint, the checkpoint form, shifts, officers, rule set versions ---------------
+
+
+def set_checkpoint_active(actor: User, code: str, active: bool) -> Checkpoint:
+    """Open (active) or close a checkpoint; a closed checkpoint takes no scans. Audited when it changes."""
+    if not can(actor, "checkpoint", "change"):
+        raise NotFound()
+    checkpoint = checkpoint_for(actor, code, "change")
+    if checkpoint.active != bool(active):
+        with transaction.atomic():
+            checkpoint.active = bool(active)
+            checkpoint.save(update_fields=["active"])
+            audit.record(actor, AuditAction.UPDATE, "checkpoint", checkpoint.pk, detail={"active": checkpoint.active})
+    return checkpoint
+
+
+def save_checkpoint_form(actor: User, data: CheckpointInput, *, active: bool, new: bool) -> Checkpoint:
+    """The checkpoint form: a new checkpoint (its code must be free) or a change, and whether it is open.
+
+    Both writes happen together or not at all."""
+    code = clean_text(data.code or "").lower()
+    if new and code and Checkpoint.objects.filter(code=code).exists():
+        if not can(actor, "checkpoint", "add"):
+            raise NotFound()
+        raise InvalidInput(
+            _("The checkpoint has errors."), [FieldError("code", _("Another checkpoint has this code."))]
+        )
+    with transaction.atomic():
+        checkpoint = save_checkpoint(actor, data)
+        return set_checkpoint_active(actor, checkpoint.code, active)
+
+
+def officer_choices(actor: User, checkpoint: Checkpoint | None = None) -> list[tuple[str, str]]:
+    """Active checkpoint officers the account may put on a checkpoint or shift: those working in its area (and
+    those already on the checkpoint), as (username, "Full name (username)")."""
+    from phongdich.core.access import unit_scope
+
+    in_area = models.Q(units__in=AdministrativeUnit.objects.filter(unit_scope(actor)).values("pk"))
+    if checkpoint is not None:
+        in_area |= models.Q(checkpoints=checkpoint)
+    officers = (
+        User.objects.filter(in_area, role=Role.CHECKPOINT_OFFICER, is_active=True).distinct().order_by("username")
+    )
+    return [
+        (
+            officer.username,
+            f"{officer.get_full_name()} ({officer.username})" if officer.get_full_name() else officer.username,
+        )
+        for officer in officers
+    ]
+
+
+@dataclass(frozen=True)
+class ShiftLists:
+    upcoming: list[Shift]
+    recent: list[Shift]
+
+
+RECENT_SHIFTS = dt.timedelta(days=7)
+
+
+def shift_lists(actor: User, code: str, now: dt.datetime | None = None) -> ShiftLists:
+    """A checkpoint's shifts not yet ended (soonest first) and those ended in the last week (latest first)."""
+    checkpoint = checkpoint_for(actor, code)
+    now = now or timezone.now()
+    shifts = Shift.objects.filter(checkpoint=checkpoint).prefetch_related("officers")
+    return ShiftLists(
+        upcoming=list(shifts.filter(ends_at__gt=now).order_by("starts_at", "id")[:100]),
+        recent=list(
+            shifts.filter(ends_at__lte=now, ends_at__gt=now - RECENT_SHIFTS).order_by("-starts_at", "-id")[:100]
+        ),
+    )
+
+
+def rule_set_versions(actor: User) -> list[EntryRuleSet]:
+    """Every version of the entry rules, newest first (the province's rules: the same for every account)."""
+    if not can(actor, "entry_rule_set", "view"):
+        raise NotFound()
+    return list(EntryRuleSet.objects.select_related("created_by").order_by("-valid_from", "-version"))

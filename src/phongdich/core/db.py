@@ -20,7 +20,9 @@ class InsertParts:
     params: list[Any]
 
 
-def insert_parts(instance: models.Model, connection: BaseDatabaseWrapper) -> InsertParts:
+def insert_parts(
+    instance: models.Model, connection: BaseDatabaseWrapper, *, computed: dict[str, str] | None = None
+) -> InsertParts:
     """What it takes to INSERT ``instance`` by hand: ``INSERT INTO {table} ({columns}) SELECT {select_list} …``.
 
     The values are those Django's own INSERT would send (defaults, pre_save, adaptation); each placeholder
@@ -28,6 +30,17 @@ def insert_parts(instance: models.Model, connection: BaseDatabaseWrapper) -> Ins
     know the type of a text parameter.
     """
     shape = _insert_shape(type(instance), connection.alias, getattr(instance, instance._meta.pk.attname) is None)
+    if computed:
+        # Some columns take an SQL expression instead of the instance's value (e.g. the id a CTE returned).
+        select: list[str] = []
+        params: list[Any] = []
+        for field, placeholder in zip(shape.fields, shape.placeholders, strict=True):
+            if field.attname in computed:
+                select.append(computed[field.attname])
+            else:
+                select.append(placeholder)
+                params.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection))
+        return InsertParts(shape.table, shape.columns, ", ".join(select), params)
     params = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in shape.fields]
     return InsertParts(shape.table, shape.columns, shape.select_list, params)
 
@@ -38,6 +51,7 @@ class _InsertShape:
     columns: str
     select_list: str
     fields: tuple[models.Field[Any, Any], ...]
+    placeholders: tuple[str, ...]
 
 
 @functools.cache
@@ -49,11 +63,13 @@ def _insert_shape(model: type[models.Model], alias: str, without_auto_key: bool)
     meta = model._meta
     quote = connection.ops.quote_name
     fields = tuple(field for field in meta.local_concrete_fields if not (without_auto_key and field is meta.auto_field))
+    placeholders = tuple(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
     return _InsertShape(
         table=quote(meta.db_table),
         columns=", ".join(quote(field.column) for field in fields),
-        select_list=", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields),
+        select_list=", ".join(placeholders),
         fields=fields,
+        placeholders=placeholders,
     )
 
 

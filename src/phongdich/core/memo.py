@@ -12,9 +12,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from django.db import models
 
 V = TypeVar("V")
+M = TypeVar("M", bound="models.Model")
 
 _MISSING = object()
 _all_memos: list[Memo[object]] = []
@@ -53,3 +57,18 @@ def forget_all(*_args: object, **_kwargs: object) -> None:
     """Clear every memo of this process (also usable as a signal receiver)."""
     for memo in _all_memos:
         memo.forget()
+
+
+# Reference rows (administrative units, areas outside the province) by id, for hot paths that would otherwise
+# join them into every statement. Saving such a row through this process clears it (see the receivers).
+_REFERENCE_ROWS: Memo[object] = Memo("reference-rows", ttl=60)
+
+
+def reference_row(model: type[M], pk: int | None) -> M | None:
+    """The row of a reference table (few rows, rarely changed) with this id, as this worker last read it."""
+    if pk is None:
+        return None
+    found = _REFERENCE_ROWS.get_or_compute(
+        (model._meta.label, pk), lambda: model._default_manager.filter(pk=pk).first()
+    )
+    return found if isinstance(found, model) else None

@@ -142,3 +142,41 @@ class ArticleForm(forms.Form):
 
 
 MAX_UPLOAD = MAX_BYTES
+
+
+class HotlineForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=240)
+    number = forms.CharField(
+        label=_("Number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "placeholder": "0203 3825 868"}),
+        help_text=_("Digits, spaces and dots; a + only at the start."),
+    )
+    unit = forms.ChoiceField(
+        label=_("Unit"),
+        required=False,
+        help_text=_("Whose number it is. Empty: your whole area."),
+    )
+    hours = forms.CharField(label=_("Hours"), max_length=160, required=False, help_text=_("e.g. 24/7, 7:00–17:00"))
+    position = forms.IntegerField(
+        label=_("Position"), required=False, min_value=0, help_text=_("Smaller numbers come first.")
+    )
+
+    def __init__(self, *args: Any, units: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Your whole area")), *units]
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=160)
+    slug = forms.CharField(
+        label=_("Short name in the address"),
+        max_length=160,
+        required=False,
+        help_text=_("Lower-case letters without accents, digits and dashes. Empty: made from the name."),
+    )
+    position = forms.IntegerField(
+        label=_("Position"), required=False, min_value=0, help_text=_("Smaller numbers come first.")
+    )

@@ -27,4 +27,14 @@ urlpatterns: list[URLPattern] = [
     path("portal/editor/", views.editor_list, name="portal-editor"),
     path("portal/editor/new/", views.editor_form, name="portal-editor-new"),
     path("portal/editor/<int:pk>/", views.editor_form, name="portal-editor-edit"),
+    path("portal/editor/hotlines/", views.editor_hotlines, name="portal-editor-hotlines"),
+    path("portal/editor/hotlines/new/", views.editor_hotline_form, name="portal-editor-hotline-new"),
+    path("portal/editor/hotlines/<int:pk>/", views.editor_hotline_form, name="portal-editor-hotline-edit"),
+    path("portal/editor/hotlines/<int:pk>/delete/", views.editor_hotline_delete, name="portal-editor-hotline-delete"),
+    path("portal/editor/categories/", views.editor_categories, name="portal-editor-categories"),
+    path("portal/editor/categories/new/", views.editor_category_form, name="portal-editor-category-new"),
+    path("portal/editor/categories/<int:pk>/", views.editor_category_form, name="portal-editor-category-edit"),
+    path(
+        "portal/editor/categories/<int:pk>/delete/", views.editor_category_delete, name="portal-editor-category-delete"
+    ),
 ]

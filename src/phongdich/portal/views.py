@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phongdich.accounts.models import User
 from phongdich.core import access
@@ -30,9 +31,11 @@ from phongdich.portal.forms import (
     AnswerForm,
     ArticleForm,
     BirthDateForm,
+    CategoryForm,
     CodeForm,
     FeedbackForm,
     FollowUpForm,
+    HotlineForm,
     PhoneForm,
     RegisterForm,
     SelfTestForm,
@@ -48,7 +51,7 @@ from phongdich.portal.models import (
 )
 from phongdich.web.lookups import GroupedChoices
 from phongdich.web.navigation import is_citizen, is_staff_user
-from phongdich.web.views import screen, show_errors, signed_in
+from phongdich.web.views import screen, show_errors, signed_in, write_from_form
 
 # The phone a visitor confirmed with a code, kept in their session this long (sign-in, anonymous feedback).
 PHONE_SESSION_KEY = "portal_confirmed_phone"
@@ -607,3 +610,123 @@ def editor_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 return redirect("portal-editor-edit", pk=saved.pk)
     preview = cms.render_body(existing.body) if existing is not None else None
     return render(request, "portal/editor_form.html", {"form": form, "article": existing, "preview": preview})
+
+
+# --- Editors: hotlines and categories ------------------------------------------------------------------------------
+
+
+def _unit_choices(user: User) -> list[Any]:
+    """The units of the editor's area for a <select>: the province, then each district with its communes."""
+    flat: list[Any] = []
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for unit in cms.hotline_units(user):
+        if unit.level == Level.PROVINCE:
+            flat.append((unit.code, unit.name))
+        elif unit.level == Level.DISTRICT:
+            groups.setdefault(unit.code, []).insert(0, (unit.code, unit.name))
+        else:
+            district_code = unit.path.strip("/").split("/")[-2] if unit.path.count("/") >= 2 else ""
+            groups.setdefault(district_code, []).append((unit.code, unit.name))
+    for items in groups.values():
+        flat.append((items[0][1], items))
+    return flat
+
+
+@screen
+@require_GET
+def editor_hotlines(request: HttpRequest) -> HttpResponse:
+    user = _editor(request)
+    return render(request, "portal/editor_hotlines.html", {"rows": cms.hotlines_for(user)})
+
+
+def _int_or_zero(value: int | None) -> int:
+    return int(value) if value is not None else 0
+
+
+@screen
+@require_http_methods(["GET", "POST"])
+def editor_hotline_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _editor(request)
+    existing = cms.access_hotline(user, pk) if pk is not None else None
+    initial: dict[str, Any] = {"position": 0}
+    if existing is not None:
+        initial = {
+            "name": existing.name,
+            "number": existing.number,
+            "unit": existing.unit.code,
+            "hours": existing.hours,
+            "position": existing.position,
+        }
+    form = HotlineForm(request.POST if request.method == "POST" else None, initial=initial, units=_unit_choices(user))
+    saved = write_from_form(
+        form,
+        lambda data: cms.save_hotline(
+            user,
+            cms.HotlineInput(
+                name=data["name"],
+                number=data["number"],
+                unit=data["unit"],
+                hours=data["hours"],
+                position=_int_or_zero(data["position"]),
+            ),
+            pk,
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("The hotline was saved."))
+        return redirect("portal-editor-hotlines")
+    return render(request, "portal/editor_hotline_form.html", {"form": form, "hotline": existing})
+
+
+@screen
+@require_POST
+def editor_hotline_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _editor(request)
+    cms.delete_hotline(user, pk)
+    messages.success(request, _("The hotline was deleted."))
+    return redirect("portal-editor-hotlines")
+
+
+@screen
+@require_GET
+def editor_categories(request: HttpRequest) -> HttpResponse:
+    user = _editor(request)
+    return render(request, "portal/editor_categories.html", {"rows": cms.categories_for(user)})
+
+
+@screen
+@require_http_methods(["GET", "POST"])
+def editor_category_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _editor(request)
+    existing = cms.access_category(user, pk) if pk is not None else None
+    initial: dict[str, Any] = {"position": 0}
+    if existing is not None:
+        initial = {"name": existing.name, "slug": existing.slug, "position": existing.position}
+    form = CategoryForm(request.POST if request.method == "POST" else None, initial=initial)
+    saved = write_from_form(
+        form,
+        lambda data: cms.save_category(
+            user,
+            cms.CategoryInput(name=data["name"], slug=data["slug"], position=_int_or_zero(data["position"])),
+            pk,
+        ),
+    )
+    if saved is not None:
+        messages.success(request, _("The category was saved."))
+        return redirect("portal-editor-categories")
+    return render(request, "portal/editor_category_form.html", {"form": form, "category": existing})
+
+
+@screen
+@require_POST
+def editor_category_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _editor(request)
+    try:
+        cms.delete_category(user, pk)
+    except NotFound:
+        raise
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("The category was deleted."))
+    return redirect("portal-editor-categories")

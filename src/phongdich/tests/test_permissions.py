@@ -13,14 +13,16 @@ import itertools
 
 import pytest
 from django.apps import apps
-from django.db import models
+from django.db import models, transaction
 
 from phongdich.accounts.roles import PERMISSIONS, STAFF_ROLES, Role
 from phongdich.audit import services as audit
 from phongdich.audit.models import AuditEvent
+from phongdich.conftest import AccountFactory
 from phongdich.core import access
 from phongdich.core.errors import NotFound
 from phongdich.geo.models import AdministrativeUnit
+from phongdich.geo.services import load_bundled_province
 from phongdich.people import services as people
 from phongdich.people.models import Household, Person, PersonMerge
 from phongdich.people.services import PersonInput
@@ -633,9 +635,19 @@ def expected(model, viewer, action="view"):
     return AREA[viewer]
 
 
-@pytest.fixture
-def world(units, make_account):
-    return World(make_account)
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module (a record of every personal model for each person, a dozen accounts) inside a
+    transaction rolled back when the module ends. Each test runs in a savepoint within it, so no test sees
+    another's writes; building it per test took minutes of the suite."""
+
+    def make_account(role=Role.COMMUNE_OFFICER, *unit_codes, **kwargs):
+        return AccountFactory(role=role, units=unit_codes, **kwargs)
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_bundled_province()
+        yield World(make_account)
+        transaction.set_rollback(True)
 
 
 def test_the_personal_models_are_found():
@@ -708,7 +720,7 @@ def test_huge_and_malformed_ids_are_not_found(world, model):
 
 @pytest.mark.parametrize("model", PERSONAL_MODELS, ids=_label)
 @pytest.mark.parametrize("role", sorted(STAFF_ROLES))
-def test_staff_without_units_see_nothing(units, make_account, model, role):
+def test_staff_without_units_see_nothing(world, make_account, model, role):
     user = make_account(role)
     for action in ("view", "add", "change", "delete", "merge"):
         if role == Role.VENUE_OPERATOR and getattr(model, "operator_lookup", None):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.conf import settings
@@ -33,6 +33,8 @@ from phongdich.people import services as people
 from phongdich.web import lookups
 from phongdich.web.forms import AuditSearchForm, ContactForm, MergeForm, PersonForm, PersonSearchForm, TokenForm
 from phongdich.web.navigation import is_citizen, is_staff_user, may_list_people, menu_for
+
+T = TypeVar("T")
 
 View = Callable[..., HttpResponse]
 
@@ -68,6 +70,20 @@ def show_errors(form: forms.Form, error: DomainError, rename: dict[str, str] | N
         messages_shown.append(item.message)
     if error.detail not in messages_shown:
         form.add_error(None, error.detail)
+
+
+def write_from_form(form: forms.Form, write: Callable[[dict[str, Any]], T]) -> T | None:
+    """A bound, valid form's data through a service write: its result, or None with the service's errors shown
+    on the form. Out of reach (NotFound) stays a 404."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    try:
+        return write(form.cleaned_data)
+    except NotFound:
+        raise
+    except DomainError as error:
+        show_errors(form, error)
+        return None
 
 
 def is_htmx(request: HttpRequest) -> bool:

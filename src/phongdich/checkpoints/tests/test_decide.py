@@ -16,7 +16,7 @@ from phongdich.certificates.benchmarks import SAMPLE
 from phongdich.checkins.personal_qr import personal_qr_token
 from phongdich.checkpoints import services
 from phongdich.checkpoints.models import Pass, VehiclePass
-from phongdich.core.errors import InvalidInput
+from phongdich.core.errors import Conflict, InvalidInput
 from phongdich.tasks.models import Task
 from phongdich.testing import services as testing
 
@@ -259,6 +259,59 @@ def test_the_same_scan_uuid_is_one_pass_and_one_task(checkpoint, officer, declar
     assert first.pass_id == again.pass_id and first.task_id == again.task_id
     assert Pass.objects.count() == 1
     assert Task.objects.filter(source_key__startswith="checkpoints.pass:").count() == 1
+
+
+def test_a_plain_pass_is_stored_once_with_its_audit_event(checkpoint, officer, declare):
+    # The common case (no vehicle, no task): on PostgreSQL one statement writes the pass and its audit event.
+    qr = declare(from_area="31")
+    scan_id = str(uuid.uuid4())
+    first = scan(checkpoint, officer, qr, client_uuid=scan_id)
+    again = scan(checkpoint, officer, qr, client_uuid=scan_id)
+    assert (first.decision, first.replayed, again.replayed) == ("let_through", False, True)
+    row = Pass.objects.get()
+    assert first.pass_id == again.pass_id == row.pk and str(row.client_uuid) == scan_id
+    assert (row.decided_by, row.checkpoint, row.evidence_kind, row.destination.code) == (
+        officer,
+        checkpoint,
+        "declaration",
+        HA_KHANH,
+    )
+    event = AuditEvent.objects.get(object_type="checkpoint_pass")
+    assert (event.object_id, event.actor, event.action) == (str(row.pk), officer, "create")
+    assert event.detail == {"decision": "let_through", "evidence": "declaration", "person": None}
+
+
+def test_a_stored_scan_sent_again_later_answers_even_when_its_time_is_no_longer_plausible(checkpoint, officer, declare):
+    qr = declare(from_area="31")
+    scanned = timezone.now() - dt.timedelta(days=6)
+    scan_id = str(uuid.uuid4())
+    first = scan(checkpoint, officer, qr, client_uuid=scan_id, at=scanned)
+    later = services.decide(
+        checkpoint,
+        qr,
+        direction="entry",
+        at=scanned,
+        actor=officer,
+        client_uuid=scan_id,
+        now=timezone.now() + dt.timedelta(days=3),
+    )
+    assert (later.replayed, later.pass_id) == (True, first.pass_id)
+    assert Pass.objects.count() == 1 and AuditEvent.objects.filter(object_type="checkpoint_pass").count() == 1
+
+
+def test_a_scan_id_used_at_another_checkpoint_is_a_conflict(checkpoint, officer, declare, province_admin):
+    other = services.save_checkpoint(
+        province_admin,
+        services.CheckpointInput(
+            code="cua-khau-mong-cai", name="Móng Cái", commune=checkpoint.commune.code, officers=["chot-1"]
+        ),
+    )
+    scan_id = str(uuid.uuid4())
+    scan(checkpoint, officer, declare(from_area="31"), client_uuid=scan_id)
+    with pytest.raises(Conflict) as refused:
+        scan(other, officer, declare(from_area="31"), client_uuid=scan_id)
+    assert [e.field for e in refused.value.errors] == ["uuid"]
+    assert Pass.objects.count() == 1
 
 
 def test_plates_are_validated_and_group_a_vehicles_passes(checkpoint, officer, declare):
