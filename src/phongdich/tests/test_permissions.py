@@ -27,6 +27,10 @@ from phongdich.people import services as people
 from phongdich.people.models import Household, Person, PersonMerge
 from phongdich.people.services import PersonInput
 
+# Marked, though most tests only ask for the module's ``world``: pytest-django runs database tests before the
+# transactional ones, which empty the database (the data the migrations ship included).
+pytestmark = pytest.mark.django_db
+
 PERSONAL_MODELS = sorted(
     (model for model in apps.get_models() if hasattr(model, "access_resource")), key=lambda m: m._meta.label
 )
