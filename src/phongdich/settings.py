@@ -112,6 +112,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("TEST", {})["NAME"] = None
+elif config.env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # The few hot statements ask for server-side preparation (core.db.fetch_prepared); a threshold no
+    # statement reaches keeps psycopg from preparing anything else. Off behind a pooler that cannot keep
+    # prepared statements (PgBouncer before 1.21 in transaction mode).
+    DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 2**31 - 1}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
