@@ -124,8 +124,7 @@ def _visitor(user: User, payload: CheckInIn) -> tuple[services.Visitor, str]:
     if payload.personal_qr:
         return services.Visitor(person=person_from_qr(payload.personal_qr)), CheckInMethod.PERSONAL_QR
     if payload.citizen_id:
-        person = services.identify_by_citizen_id(user, payload.citizen_id)
-        return services.Visitor(person=person), CheckInMethod.TYPED_ID
+        return services.visitor_by_citizen_id(user, payload.citizen_id), CheckInMethod.TYPED_ID
     own = user.role == Role.CITIZEN and not user.is_superuser
     if payload.phone:
         visitor = services.Visitor(

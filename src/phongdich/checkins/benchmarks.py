@@ -41,7 +41,7 @@ from django.db import connection
 from django.utils import timezone
 
 from phongdich import config
-from phongdich.synth.benchmarks import Benchmark, own_database_url, register
+from phongdich.synth.benchmarks import Benchmark, bench_token, own_database_url, register
 from phongdich.synth.generator import SynthError
 
 DEFAULT_BENCH_DATABASE = "postgres://postgres@127.0.0.1:5432/phongdich_bench"
@@ -128,7 +128,7 @@ def _prepare(people_scale: float) -> tuple[str, list[str], list[str]]:
     """Units, a synthetic population with venues, and a device token: (token, venue codes, citizen IDs)."""
     from phongdich.accounts.models import User
     from phongdich.accounts.roles import Role
-    from phongdich.accounts.services import create_account, issue_token
+    from phongdich.accounts.services import create_account
     from phongdich.geo.models import AdministrativeUnit
     from phongdich.geo.services import load_bundled_province
     from phongdich.people.models import Person
@@ -160,7 +160,7 @@ def _prepare(people_scale: float) -> tuple[str, list[str], list[str]]:
         )
     else:
         user.units.set([province])
-    _token, secret = issue_token(user, label=f"bench {timezone.now():%Y-%m-%d %H:%M:%S}")
+    secret = bench_token(user)
     venues = list(Venue.objects.filter(status=VenueStatus.ACTIVE).values_list("code", flat=True))
     citizen_ids = list(
         Person.objects.exclude(citizen_id=None).order_by("id").values_list("citizen_id", flat=True)[:100_000]

@@ -69,6 +69,8 @@ class Visitor:
     person: Person | None = None
     phone: str = ""  # raw; normalised with identity.normalise_phone
     name: str = ""
+    # A registered person known by a checked CCCD/CMND, found by the insert itself (see visitor_by_citizen_id).
+    citizen_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -282,18 +284,36 @@ def venue_by_code(code: str, actor: User | None = None) -> Venue:
 # --- One check-in ---------------------------------------------------------------------------------
 
 
+def _checked_citizen_id(actor: User | None, citizen_id: str) -> str:
+    """The normalised number, when the actor may record check-ins at all. Malformed: InvalidInput."""
+    staff = actor is not None and actor.role != Role.CITIZEN and not actor.is_superuser
+    if staff and not access.can(actor, CheckIn.access_resource, "add"):
+        raise NotFound()
+    try:
+        return identity.normalise_citizen_id(str(citizen_id or ""))
+    except identity.IdentityError as exc:
+        raise InvalidInput(_("The check-in has errors."), [FieldError("citizen_id", str(exc))]) from None
+
+
+def visitor_by_citizen_id(actor: User | None, citizen_id: str) -> Visitor:
+    """A visitor given by a typed CCCD/CMND, for :func:`record_checkin`.
+
+    On PostgreSQL the person is looked up by the insert statement itself, one round trip fewer for devices
+    sending a thousand a second; :func:`record_checkin` raises NotFound, storing nothing, when nobody
+    registered has the number. Elsewhere the person is looked up here.
+    """
+    number = _checked_citizen_id(actor, citizen_id)
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        return Visitor(citizen_id=number)
+    return Visitor(person=identify_by_citizen_id(actor, number))
+
+
 def identify_by_citizen_id(actor: User | None, citizen_id: str) -> Person:
     """The registered person with this CCCD/CMND. Malformed: InvalidInput; not registered: NotFound.
 
     Callers show as little of the person as they can: a venue operator is told who checked in, not more.
     """
-    staff = actor is not None and actor.role != Role.CITIZEN and not actor.is_superuser
-    if staff and not access.can(actor, CheckIn.access_resource, "add"):
-        raise NotFound()
-    try:
-        number = identity.normalise_citizen_id(str(citizen_id or ""))
-    except identity.IdentityError as exc:
-        raise InvalidInput(_("The check-in has errors."), [FieldError("citizen_id", str(exc))]) from None
+    number = _checked_citizen_id(actor, citizen_id)
     # Raw SQL, few columns, prepared on PostgreSQL: devices look people up a thousand times a second, and
     # composing the ORM query cost more than running it. (citizen_id is unique, so LIMIT 1 needs no order.)
     columns = ", ".join(_PERSON_FIELDS)
@@ -333,10 +353,16 @@ def record_checkin(
     errors = _time_errors(at, now, "checked_in_at")
     phone = _normalised_phone(visitor.phone)
     name = _clean_name(visitor.name)
-    if visitor.person is None and not phone:
+    by_citizen_id = visitor.person is None and bool(visitor.citizen_id)
+    if visitor.person is None and not by_citizen_id and not phone:
         errors.append(FieldError("phone", _("Give a phone number, a citizen ID or a personal QR code.")))
     if errors:
         raise InvalidInput(_("The check-in has errors."), errors)
+    postgres = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+    if by_citizen_id and not postgres:
+        person = identify_by_citizen_id(actor, visitor.citizen_id)
+        visitor = Visitor(person=person, phone=visitor.phone, name=visitor.name)
+        by_citizen_id = False
     # A retry comes within the day (with the same time, or none and so a later "now"): limiting the
     # lookup to that span lets PostgreSQL read one or two daily partitions instead of all of them.
     low, high = min(at, now) - RETRY_WINDOW, max(at, now) + FUTURE_TOLERANCE
@@ -354,8 +380,12 @@ def record_checkin(
     event = None
     if actor is not None and actor.pk and method != CheckInMethod.VENUE_QR:
         event = audit.build_event(actor, AuditAction.CREATE, "checkin", checkin.uuid, detail={"method": method})
-    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        created = _insert_one(checkin, event, low, high)
+    if postgres:
+        created, person_id = _insert_one(checkin, event, low, high, visitor.citizen_id if by_citizen_id else "")
+        if by_citizen_id:
+            if person_id is None:
+                raise NotFound(_("No registered person has this citizen ID."))  # and nothing was stored
+            checkin.person_id = person_id
     else:
         created = _insert_one_portable(checkin, event, _received_between(low, high), uuid is not None)
     if created:
@@ -371,21 +401,34 @@ def _received_between(low: dt.datetime, high: dt.datetime) -> models.QuerySet[Ch
     return CheckIn.objects.filter(checked_in_at__gte=low, checked_in_at__lte=high)
 
 
-def _insert_one(checkin: CheckIn, event: AuditEvent | None, low: dt.datetime, high: dt.datetime) -> bool:
+def _insert_one(
+    checkin: CheckIn, event: AuditEvent | None, low: dt.datetime, high: dt.datetime, citizen_id: str = ""
+) -> tuple[bool, int | None]:
     """PostgreSQL: the check-in and its audit event in one statement, so one round trip and one commit.
 
     Single check-ins are bounded by per-request costs, not by the insert: this skips the separate retry
     lookup, BEGIN and COMMIT. Nothing is written when the uuid is already stored within the retry window.
+    With ``citizen_id`` the statement also finds the person, and writes nothing when nobody has that number.
+    Answers (stored now, the person's id when looked up).
     """
     connection = connections[DEFAULT_DB_ALIAS]
-    row = insert_parts(checkin, connection)
-    sql = (
-        f"WITH prior AS (SELECT 1 FROM {row.table} WHERE uuid = %s AND checked_in_at >= %s "  # noqa: S608
+    sql = "WITH "
+    params: list[Any] = []
+    found_person = ""
+    computed = None
+    if citizen_id:
+        sql += f"person AS (SELECT id FROM {Person._meta.db_table} WHERE citizen_id = %s LIMIT 1), "  # noqa: S608
+        params.append(citizen_id)
+        found_person = " AND EXISTS (SELECT 1 FROM person)"
+        computed = {"person_id": "(SELECT id FROM person)"}
+    row = insert_parts(checkin, connection, computed=computed)
+    sql += (
+        f"prior AS (SELECT 1 FROM {row.table} WHERE uuid = %s AND checked_in_at >= %s "  # noqa: S608
         f"AND checked_in_at <= %s LIMIT 1), "
         f"fresh AS (INSERT INTO {row.table} ({row.columns}) SELECT {row.select_list} "
-        "WHERE NOT EXISTS (SELECT 1 FROM prior) ON CONFLICT DO NOTHING RETURNING 1)"
+        f"WHERE NOT EXISTS (SELECT 1 FROM prior){found_person} ON CONFLICT DO NOTHING RETURNING 1)"
     )
-    params: list[Any] = [checkin.uuid, low, high, *row.params]
+    params += [checkin.uuid, low, high, *row.params]
     if event is not None:
         audit_row = insert_parts(event, connection)
         sql += (
@@ -393,9 +436,10 @@ def _insert_one(checkin: CheckIn, event: AuditEvent | None, low: dt.datetime, hi
             f"SELECT {audit_row.select_list} FROM fresh)"
         )
         params += audit_row.params
-    sql += " SELECT count(*) FROM fresh"
+    person_id = "(SELECT id FROM person)" if citizen_id else "NULL::bigint"
+    sql += f" SELECT (SELECT count(*) FROM fresh), {person_id}"  # noqa: S608
     rows = fetch_prepared(sql, params)
-    return bool(rows and rows[0][0])
+    return bool(rows and rows[0][0]), rows[0][1] if rows else None
 
 
 def _insert_one_portable(

@@ -28,7 +28,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from phongdich.checkins.benchmarks import Client, Server, run_in_own_database
-from phongdich.synth.benchmarks import Benchmark, register
+from phongdich.synth.benchmarks import Benchmark, bench_token, register
 from phongdich.synth.generator import SynthError
 
 CHILD_FLAG = "PHONGDICH_BENCH_CHECKPOINT_CHILD"
@@ -71,7 +71,7 @@ def _prepare() -> tuple[str, list[str]]:
     """Units, a checkpoint, travellers with every kind of code; (the officer's token, the codes to show)."""
     from phongdich.accounts.models import User
     from phongdich.accounts.roles import Role
-    from phongdich.accounts.services import create_account, issue_token
+    from phongdich.accounts.services import create_account
     from phongdich.certificates import services as certificates
     from phongdich.certificates.benchmarks import SAMPLE
     from phongdich.certificates.models import SigningKey
@@ -165,7 +165,7 @@ def _prepare() -> tuple[str, list[str]]:
     codes += [f"PD1:{persons[1].pk}:{codes[0].rsplit(':', 1)[1]}"] * 5
     codes += [codes[-40][:-8] + "AAAAAAAA"] * 5
     codes += ["https://example.org/something-else"] * 5
-    _token, secret = issue_token(officer, label=f"bench {now:%Y-%m-%d %H:%M:%S}")
+    secret = bench_token(officer)
     return secret, codes
 
 

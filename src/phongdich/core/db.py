@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,19 +32,39 @@ def insert_parts(
     know the type of a text parameter.
     """
     shape = _insert_shape(type(instance), connection.alias, getattr(instance, instance._meta.pk.attname) is None)
-    if computed:
-        # Some columns take an SQL expression instead of the instance's value (e.g. the id a CTE returned).
-        select: list[str] = []
-        params: list[Any] = []
-        for field, placeholder in zip(shape.fields, shape.placeholders, strict=True):
-            if field.attname in computed:
-                select.append(computed[field.attname])
-            else:
-                select.append(placeholder)
-                params.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection))
-        return InsertParts(shape.table, shape.columns, ", ".join(select), params)
-    params = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in shape.fields]
-    return InsertParts(shape.table, shape.columns, shape.select_list, params)
+    computed = computed or {}
+    select: list[str] = []
+    params: list[Any] = []
+    for field, placeholder, plain in zip(shape.fields, shape.placeholders, shape.plain, strict=True):
+        if field.attname in computed:
+            # Some columns take an SQL expression instead of the instance's value (e.g. the id a CTE returned).
+            select.append(computed[field.attname])
+            continue
+        select.append(placeholder)
+        value = getattr(instance, field.attname) if plain else _UNSET
+        if not (value is None or type(value) in _AS_IS or (type(value) is dt.datetime and value.tzinfo is not None)):
+            value = field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        params.append(value)
+    select_list = shape.select_list if not computed else ", ".join(select)
+    return InsertParts(shape.table, shape.columns, select_list, params)
+
+
+# Values that Django's preparation would pass through unchanged on PostgreSQL, for fields without a pre_save of
+# their own: taking them as they are saves most of the cost of building a hot statement's parameters.
+_AS_IS = frozenset({str, int, bool, float, uuid.UUID})
+_UNSET = object()
+
+
+def _plain(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) -> bool:
+    """Whether the field's stored value is its attribute as it is (when of a type in ``_AS_IS``)."""
+    if connection.vendor != "postgresql":
+        return False
+    if isinstance(field, models.DateField):
+        return not (field.auto_now or field.auto_now_add)
+    plain_kinds = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.FloatField)
+    return type(field).pre_save is models.Field.pre_save and isinstance(
+        field, (*plain_kinds, models.UUIDField, models.ForeignKey)
+    )
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,7 @@ class _InsertShape:
     select_list: str
     fields: tuple[models.Field[Any, Any], ...]
     placeholders: tuple[str, ...]
+    plain: tuple[bool, ...]
 
 
 @functools.cache
@@ -70,6 +93,7 @@ def _insert_shape(model: type[models.Model], alias: str, without_auto_key: bool)
         select_list=", ".join(placeholders),
         fields=fields,
         placeholders=placeholders,
+        plain=tuple(_plain(field, connection) for field in fields),
     )
 
 
@@ -84,13 +108,16 @@ def fetch_prepared(sql: str, params: Sequence[Any], using: str = "default") -> l
     """
     import psycopg
     from django.db import connections
+    from psycopg import pq
 
     connection = connections[using]
     assert connection.vendor == "postgresql", "prepared statements are for PostgreSQL"
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
-        rows = cursor.fetchall() if cursor.description is not None else []
+        # The result's status, not cursor.description, which builds column objects on every call.
+        result = cursor.pgresult
+        rows = cursor.fetchall() if result is not None and result.status == pq.ExecStatus.TUPLES_OK else []
     if connection.queries_logged:
         connection.queries_log.append({"sql": f"{sql} [prepared]", "time": "?"})
     return rows

@@ -42,6 +42,19 @@ def register(benchmark: Benchmark) -> None:
     BENCHMARKS[benchmark.name] = benchmark
 
 
+def bench_token(user: Any) -> str:
+    """A new API token for a bench's account; the tokens of its earlier runs are revoked first, so repeated
+    runs never meet the limit of active tokens an account may hold."""
+    from django.utils import timezone
+
+    from phongdich.accounts.models import ApiToken
+    from phongdich.accounts.services import issue_token, revoke_token
+
+    for earlier in ApiToken.objects.usable().filter(user=user, label__startswith="bench "):
+        revoke_token(user, earlier.pk)
+    return issue_token(user, label=f"bench {timezone.now():%Y-%m-%d %H:%M:%S}")[1]
+
+
 def own_database_url(given: str | None, env_var: str, database_name: str, fallback: str) -> str:
     """A benchmark's own database: the one given, else ``$env_var``, else ``database_name`` on the configured
     PostgreSQL server, else ``fallback`` (the configuration is SQLite)."""

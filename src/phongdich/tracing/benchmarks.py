@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from phongdich.checkins import benchmarks as checkin_bench
-from phongdich.synth.benchmarks import Benchmark, register
+from phongdich.synth.benchmarks import Benchmark, bench_token, register
 from phongdich.synth.generator import SynthError
 
 DEFAULT_DATABASE = "phongdich_bench_tracing"
@@ -149,14 +149,14 @@ def _bench_cases(count: int) -> list[Any]:
 def _lab_token() -> str:
     from phongdich.accounts.models import User
     from phongdich.accounts.roles import Role
-    from phongdich.accounts.services import create_account, issue_token
+    from phongdich.accounts.services import create_account
     from phongdich.synth import services as synth
 
     province = synth.resolve_province()
     user = User.objects.filter(username=LAB_USER).first()
     if user is None:
         user = create_account(LAB_USER, role=Role.LAB_TECHNICIAN, units=[province], full_name="Phòng xét nghiệm đo")
-    _token, secret = issue_token(user, label=f"bench {timezone.now():%Y-%m-%d %H:%M:%S}")
+    secret = bench_token(user)
     return secret
 
 

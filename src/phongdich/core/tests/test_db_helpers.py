@@ -34,3 +34,46 @@ def test_any_finds_the_same_rows_as_in(units):
     assert set(AdministrativeUnit.objects.filter(pk__any=[u.pk for u in AdministrativeUnit.objects.all()[:3]])) == set(
         AdministrativeUnit.objects.all()[:3]
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the hand-written inserts are PostgreSQL's")
+def test_insert_parts_sends_the_values_django_would_send(db, commune_officer):
+    """Plain values are taken as they are; that must equal Django's own preparation, field by field."""
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from phongdich.audit import services as audit
+    from phongdich.audit.models import AuditAction
+    from phongdich.checkins.models import CheckIn, CheckInMethod
+    from phongdich.core.db import fetch_prepared, insert_parts
+
+    now = timezone.now()
+    checkin = CheckIn(
+        uuid=uuid.uuid4(),
+        checked_in_at=now - dt.timedelta(minutes=3),
+        venue_id=7,
+        person_id=None,
+        phone="+84912345678",
+        name="Nguyễn Văn An",
+        method=CheckInMethod.DEVICE,
+        recorded_by=commune_officer,
+        received_at=now,
+    )
+    event = audit.build_event(commune_officer, AuditAction.CREATE, "checkin", checkin.uuid, detail={"method": "device"})
+    for instance in (checkin, event):
+        fields = [field for field in type(instance)._meta.local_concrete_fields if field.attname != "id"]
+        expected = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
+        sent = insert_parts(instance, connection).params
+        assert len(sent) == len(expected)
+        for field, value, wanted in zip(fields, sent, expected, strict=True):
+            # Adapters (JSON, inet) are compared by what they wrap.
+            assert getattr(value, "obj", value) == getattr(wanted, "obj", wanted), field.name
+    # ... and PostgreSQL reads them back as they were given.
+    parts = insert_parts(checkin, connection)
+    stored = fetch_prepared(
+        f"INSERT INTO {parts.table} ({parts.columns}) SELECT {parts.select_list} RETURNING uuid, checked_in_at, name",
+        parts.params,
+    )
+    assert stored == [(checkin.uuid, checkin.checked_in_at, "Nguyễn Văn An")]
