@@ -175,7 +175,7 @@ def record_batch(request: HttpRequest, payload: BatchIn) -> HttpResponse:
                 "index": fate.index,
                 "uuid": fate.uuid,
                 "status": fate.status,
-                "errors": [{"field": e.field, "message": str(e.message)} for e in fate.errors],
+                "errors": [{"field": e.field, "message": str(e.message)} for e in fate.errors] if fate.errors else [],
                 "warning": fate.warning,
             }
         )

@@ -377,6 +377,25 @@ def test_malformed_records_are_reported_and_the_others_stored(place, english):
     assert stored.checked_out_at is not None and not stored.checkout_inferred
 
 
+def test_a_batch_resent_with_new_records_stores_only_the_new_ones_exactly(place):
+    """On PostgreSQL the first try (COPY, all or none) fails on the stored records; nothing of it remains, and
+    the exact path stores the new ones and names the stored ones."""
+    sent = [batch_item(place.market) for _ in range(5)]
+    services.record_batch(place.officer, sent)
+    stored = sorted(CheckIn.objects.values_list("uuid", "received_at"))
+    fresh = [batch_item(place.market) for _ in range(3)]
+    mixed = [fresh[0], *sent[:2], fresh[1], *sent[2:], fresh[2]]
+
+    fates = services.record_batch(place.officer, mixed)
+
+    expected = ["created", "duplicate", "duplicate", "created", "duplicate", "duplicate", "duplicate", "created"]
+    assert [fate.status for fate in fates] == expected
+    assert CheckIn.objects.count() == 8
+    earlier = CheckIn.objects.filter(uuid__in=[row[0] for row in stored])
+    assert sorted(earlier.values_list("uuid", "received_at")) == stored
+    assert set(CheckIn.objects.values_list("uuid", flat=True)) == {uuid.UUID(item["uuid"]) for item in mixed}
+
+
 def test_a_batch_takes_the_same_queries_whatever_its_size(place):
     def queries_for(n):
         items = [batch_item(place.market) for _ in range(n)]
@@ -384,11 +403,12 @@ def test_a_batch_takes_the_same_queries_whatever_its_size(place):
         items += [batch_item(place.market, phone=None, personal_qr=personal_qr_token(place.person)) for _ in range(n)]
         with CaptureQueriesContext(connection) as captured:
             services.record_batch(place.officer, items)
-        inserts = [q for q in captured if q["sql"].startswith("INSERT") and 'INTO "checkins_checkin" ' in q["sql"]]
+        inserts = [q for q in captured if q["sql"].startswith(("INSERT", "COPY")) and '"checkins_checkin" ' in q["sql"]]
         return len(captured) - len(inserts), len(inserts)
 
     (small_reads, small_inserts), (large_reads, large_inserts) = queries_for(2), queries_for(300)
-    # Look-ups once per batch, whatever its size; rows go in multi-row INSERTs (SQLite takes fewer per statement).
+    # Look-ups once per batch, whatever its size; rows go in one COPY (PostgreSQL) or multi-row INSERTs (SQLite
+    # takes fewer per statement).
     assert small_reads == large_reads <= 10
     assert small_inserts == 1
     assert large_inserts <= 900 // connection.ops.bulk_batch_size(["a"] * 12, [None] * 900) + 1
