@@ -74,9 +74,12 @@ class ReportsStep:
                 if rng.random() < 0.1 and submitted["tests"] > 0:
                     submitted["tests"] -= 1
                 minute = rng.randint(14 * 60, 17 * 60 + 30)
+                # Drawn whether used or not: the draws must not depend on the time of day the run happens,
+                # or a second run a second later picks other communes (a test caught it at 14:25).
+                minutes_ago = rng.randint(1, 90)
                 at = timezone.make_aware(dt.datetime.combine(day, dt.time(minute // 60, minute % 60)))
                 if at > context.now:
-                    at = context.now - dt.timedelta(minutes=rng.randint(1, 90))
+                    at = context.now - dt.timedelta(minutes=minutes_ago)
                 report = DailyReport(
                     commune=commune,
                     day=day,
