@@ -80,7 +80,9 @@ class RecordedOut(Schema):
 
 
 class BatchIn(InputSchema):
-    items: list[dict[str, Any]] = Field(
+    # Any JSON value an item: one that is not an object is reported at its position like any other malformed
+    # record, and the others are stored, rather than the whole upload being refused.
+    items: list[Any] = Field(
         ...,
         max_length=services.MAX_BATCH,
         description=(

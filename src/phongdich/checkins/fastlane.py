@@ -105,7 +105,7 @@ class CheckinFastLane:
             return _HandedOver()
         try:
             payload = CheckInIn.model_validate(self.parser.parse_body(request))
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError, DomainError):
             # ValueError is also the parser's JSONDecodeError. The full stack names the field.
             return _HandedOver()
         try:

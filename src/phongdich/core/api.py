@@ -19,7 +19,7 @@ from ninja.security import HttpBearer, SessionAuth
 from pydantic import field_validator
 
 from phongdich.accounts.models import ApiToken, User
-from phongdich.core.errors import DomainError
+from phongdich.core.errors import DomainError, FieldError, InvalidInput
 from phongdich.core.memo import Memo
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
 
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # django-ninja turns any failure of the body parser into a 400 in English; say what was wrong.
+        if isinstance(exc.__cause__, DomainError):
+            return domain(request, exc.__cause__)
+        if isinstance(exc.__cause__, ValueError):  # the JSON decoder's errors
+            errors = [{"field": "body", "message": _("The body is not valid JSON.")}]
+            return api.create_response(request, error_body(_("The request has errors."), errors), status=400)
         return api.create_response(request, error_body(str(exc)), status=exc.status_code)
 
     handlers: list[tuple[type[Exception], Any]] = [
@@ -188,8 +194,6 @@ class InputSchema(Schema):
 
 def check_query_text(**params: str) -> None:
     """The same check for query-string parameters, naming the field."""
-    from phongdich.core.errors import FieldError, InvalidInput
-
     errors = []
     for name, value in params.items():
         try:
@@ -224,8 +228,13 @@ class FastJsonParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         try:
-            return cast(dict[str, Any], orjson.loads(request.body))
+            body = orjson.loads(request.body)
         except orjson.JSONDecodeError:
             # What orjson refuses but the standard library reads (a lone surrogate, NaN, a huge integer) is
             # then refused field by field, with the field named, as before.
-            return cast(dict[str, Any], json.loads(request.body))
+            body = json.loads(request.body)
+        if not isinstance(body, dict):
+            # Every body of this API is an object; an array or a bare value would otherwise be read as an
+            # object with no fields, and refused for the first required one, which misleads.
+            raise InvalidInput(_("The request has errors."), [FieldError("body", _("Send a JSON object."))])
+        return cast(dict[str, Any], body)

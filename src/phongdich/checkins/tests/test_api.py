@@ -135,6 +135,30 @@ def test_a_batch_reports_every_records_fate_and_is_idempotent(place, api_client)
     assert CheckIn.objects.count() == 20
 
 
+def test_a_batch_item_that_is_not_an_object_is_rejected_alone(place, api_client, english):
+    device = api_client(place.officer)
+    good = [batch_item(place.market) for _ in range(2)]
+    response = post(device, f"{URL}/batch", {"items": [good[0], 5, "text", None, [good[1]], good[1]]})
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert (data["created"], data["duplicate"], data["rejected"]) == (2, 0, 4)
+    assert [item["status"] for item in data["items"]] == ["created", *["rejected"] * 4, "created"]
+    for rejected in data["items"][1:5]:
+        assert rejected["uuid"] is None
+        assert rejected["errors"] == [{"field": "item", "message": "Each record is an object."}]
+    assert set(CheckIn.objects.values_list("uuid", flat=True)) == {uuid.UUID(item["uuid"]) for item in good}
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"text"', "5", "null"])
+def test_a_body_that_is_not_a_json_object_is_refused_as_such(place, api_client, english, body):
+    device = api_client(place.officer)
+    for path in (URL, f"{URL}/batch"):
+        response = device.post(path, data=body, content_type="application/json")
+        assert_error(response, 422, "body")
+        assert response.json()["errors"] == [{"field": "body", "message": "Send a JSON object."}]
+    assert not CheckIn.objects.exists()
+
+
 def test_a_batch_of_ten_thousand(place, api_client):
     device = api_client(place.officer)
     items = [batch_item(place.market) for _ in range(10_000)]

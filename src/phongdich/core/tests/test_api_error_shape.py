@@ -47,3 +47,13 @@ def test_a_nul_in_a_screen_address_is_a_400_not_a_server_error(client):
 @pytest.mark.django_db
 def test_ordinary_query_text_passes(api_client, province_admin):
     assert api_client(province_admin).get("/api/v1/tasks", {"kind": "call_contact"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_json_is_a_400_naming_the_body(api_client, province_admin, english):
+    response = api_client(province_admin).post("/api/v1/checkins", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The request has errors.",
+        "errors": [{"field": "body", "message": "The body is not valid JSON."}],
+    }
