@@ -53,6 +53,37 @@ class Memo(Generic[V]):
             self._entries.clear()
 
 
+K = TypeVar("K", bound=Hashable)
+
+
+class Snapshot(Generic[K, V]):
+    """A whole small table read at once and kept ``ttl`` seconds: for keys spread over all of it, where a
+    :class:`Memo` would miss almost every time. Cleared with the memos, so it follows them on changes."""
+
+    def __init__(self, name: str, *, ttl: float, load: Callable[[], dict[K, V]]) -> None:
+        self.name = name
+        self.ttl = ttl
+        self._load = load
+        self._rows: dict[K, V] = {}
+        self._expires = 0.0
+        self._lock = threading.Lock()
+        _all_memos.append(self)  # type: ignore[arg-type]
+
+    def get(self, key: K) -> V | None:
+        if time.monotonic() >= self._expires:
+            with self._lock:
+                now = time.monotonic()
+                if now >= self._expires:  # not reloaded by another thread meanwhile
+                    self._rows = self._load()
+                    self._expires = now + self.ttl
+        return self._rows.get(key)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._rows = {}
+            self._expires = 0.0
+
+
 def forget_all(*_args: object, **_kwargs: object) -> None:
     """Clear every memo of this process (also usable as a signal receiver)."""
     for memo in _all_memos:

@@ -60,6 +60,25 @@ def at_door(phone="0912 345 678", name="Nguyễn Văn An"):
     return services.Visitor(phone=phone, name=name)
 
 
+# --- Venues by code ---------------------------------------------------------------------------------
+
+
+def test_venues_by_code_from_the_directory_with_new_and_changed_ones_seen_at_once(place):
+    assert services.venue_by_code(place.market.code.lower()).pk == place.market.pk  # the directory is read
+    # Registered in another process since: not in this worker's directory, looked up on its own.
+    elsewhere = Venue(name="Chợ đêm", kind="market", commune=place.market.commune, address="Số 2")
+    Venue.objects.bulk_create([elsewhere])  # no signal reaches this process's memos
+    assert services.venue_by_code(elsewhere.code).pk == elsewhere.pk
+    with pytest.raises(NotFound):
+        services.venue_by_code("NOSUCHCODE")
+    # A change made through this process is seen by the next check-in, not after the directory's 10 s.
+    venues.set_status(place.officer, place.market.pk, VenueStatus.SUSPENDED, reason="Ca bệnh")
+    venue = services.venue_by_code(place.market.code)
+    assert venue.status == VenueStatus.SUSPENDED
+    recorded = services.record_checkin(None, venue=venue, visitor=at_door(), method="venue_qr")
+    assert recorded.created and recorded.warning
+
+
 # --- One check-in ---------------------------------------------------------------------------------
 
 

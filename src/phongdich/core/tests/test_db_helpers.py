@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from phongdich.core.db import UNIT_SEPARATOR, text_array
+from phongdich.core.db import UNIT_SEPARATOR, TextValues, text_array
 from phongdich.geo.models import AdministrativeUnit
 
 
@@ -34,6 +35,19 @@ def test_any_finds_the_same_rows_as_in(units):
     assert set(AdministrativeUnit.objects.filter(pk__any=[u.pk for u in AdministrativeUnit.objects.all()[:3]])) == set(
         AdministrativeUnit.objects.all()[:3]
     )
+
+
+def test_any_takes_text_values_as_they_are_in_one_parameter(units):
+    codes = TextValues(["06649", "06652", "no-such-unit", "it's"])
+    with CaptureQueriesContext(connection) as queries:
+        found = set(AdministrativeUnit.objects.filter(code__any=codes).values_list("code", flat=True))
+    assert found == {"06649", "06652"}
+    assert not AdministrativeUnit.objects.filter(code__any=TextValues()).exists()
+    assert not AdministrativeUnit.objects.filter(code__any=TextValues(["no-such-unit"])).exists()
+    if connection.vendor == "postgresql":
+        # One array, not a placeholder a value: the statement is the same whatever the number of codes.
+        assert "= ANY(string_to_array(" in queries[0]["sql"]
+        assert queries[0]["sql"].count("06649") == 1
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the hand-written inserts are PostgreSQL's")
