@@ -5,17 +5,23 @@ What it measures, on its own PostgreSQL database (``phongdich_bench`` unless tol
 - ``single_per_second``, ``single_p50_ms``, ``single_p99_ms``: ``POST /api/v1/checkins`` (a device typing
   a citizen ID), from keep-alive HTTP clients in threads of this process, against gunicorn on loopback;
 - ``batch_rows_per_second``: ``POST /api/v1/checkins/batch`` with batches of device records;
+- ``database_copy_rows_per_second``: the same records, prepared beforehand, COPYed straight into the check-in
+  table by as many streams as there are batch clients, with no HTTP and no application code: what PostgreSQL
+  itself sustains with the table's indexes and its own settings (``shared_buffers`` is reported), the
+  ceiling for the batch endpoint on this server;
 - ``venue_window_ms``, ``person_window_ms``: the median time of the tracing queries "who was at venue V
   between t1 and t2" and "where was person P between t1 and t2", over random windows, through the
   ORM, on a table of at least ``--rows`` (10 million) check-ins, filled with COPY the first time.
 
-The database is kept between runs (the fill is done once); the server is always stopped. The
+The database is kept between runs (the fill is done once); the check-ins a run adds are deleted at its end,
+so that every run starts from the same table, and the server is always stopped. The
 benchmark refuses a production installation, and it never touches the configured database: when
 that is not the bench database, the command runs itself again with ``DATABASE_URL`` pointing there.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
 import os
@@ -25,6 +31,7 @@ import shutil
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import threading
@@ -277,6 +284,30 @@ def fill(rows: int, chunk: int = 200_000) -> float:
     return time.perf_counter() - started
 
 
+def _remove_added_rows(since: dt.datetime | None) -> None:
+    """Delete the check-ins the bench's device account recorded (since ``since``, else all), then vacuum."""
+    from phongdich.accounts.models import User
+    from phongdich.checkins.models import CheckIn
+
+    recorder_id = User.objects.filter(username=BENCH_USER).values_list("pk", flat=True).first()
+    if recorder_id is None:
+        return
+    table = connection.ops.quote_name(CheckIn._meta.db_table)
+    condition = "recorded_by_id = %s"
+    params: list[int | dt.datetime] = [recorder_id]
+    if since is not None:
+        # Every record a run sends is at most three days old: only those days' partitions are read.
+        condition += " AND received_at >= %s AND checked_in_at >= %s"
+        params += [since, since - dt.timedelta(days=3, hours=1)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608
+        deleted = cursor.rowcount
+        if deleted:
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+    if deleted:
+        _progress(f"deleted {deleted:,} check-ins added by the bench")
+
+
 def _minute_text(minutes: dict[int, str], minute: int) -> str:
     text = minutes.get(minute)
     if text is None:
@@ -332,8 +363,6 @@ def window_medians(windows: int) -> tuple[float, float]:
 
 
 def dt_seconds(seconds: int) -> Any:
-    import datetime as dt
-
     return dt.timedelta(seconds=seconds)
 
 
@@ -423,6 +452,112 @@ class Client:
         return response.status, response.read()
 
 
+# One check-in in PostgreSQL's binary COPY format, in the columns of _COPY_COLUMNS: field count, then each
+# field's length and value (-1: NULL). Times are microseconds since 2000-01-01 UTC.
+_COPY_ROW = struct.Struct("!hi16siqiiqiqiii6si?iqiq")
+_COPY_COLUMNS = (
+    "uuid, checked_in_at, checked_out_at, venue_id, person_id, phone, name, method, checkout_inferred, "
+    "recorded_by_id, received_at"
+)
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_COPY_TRAILER = struct.pack("!h", -1)
+_POSTGRES_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _copy_batches(
+    venue_ids: list[int], person_ids: list[int], recorder_id: int, batch_size: int, rows: int
+) -> list[bytes]:
+    """Binary COPY data for ``rows`` check-ins shaped as the bench's batches (random venue and person, a
+    time in the last three days), in batches of ``batch_size``, encoded before any timing starts."""
+    rng = random.Random()
+    getrandbits, randrange = rng.getrandbits, rng.randrange
+    now = int((timezone.now() - _POSTGRES_EPOCH).total_seconds() * 1_000_000)
+    pack = _COPY_ROW.pack
+    batches = []
+    for _ in range(max(1, rows // batch_size)):
+        body = [_COPY_HEADER]
+        for _ in range(batch_size):
+            at = now - randrange(60, 3 * 86_400) * 1_000_000
+            body.append(
+                pack(
+                    11,
+                    *(16, (getrandbits(128) & _UUID_MASK | _UUID_V4).to_bytes(16), 8, at, -1),
+                    *(8, venue_ids[randrange(len(venue_ids))], 8, person_ids[randrange(len(person_ids))]),
+                    *(0, 0, 6, b"device", 1, False, 8, recorder_id, 8, now),
+                )
+            )
+        body.append(_COPY_TRAILER)
+        batches.append(b"".join(body))
+    return batches
+
+
+def database_copy_rate(citizen_ids: list[str], batch_size: int, streams: int, seconds: float) -> float:
+    """Rows a second that PostgreSQL stores when the bench's batch records are COPYed straight into the
+    check-in table by ``streams`` connections, each COPY its own transaction, as the endpoint's."""
+    from phongdich.accounts.models import User
+    from phongdich.checkins.models import CheckIn
+    from phongdich.people.models import Person
+    from phongdich.venues.models import Venue, VenueStatus
+
+    recorder_id = User.objects.get(username=BENCH_USER).pk
+    venue_ids = list(Venue.objects.filter(status=VenueStatus.ACTIVE).values_list("id", flat=True))
+    person_ids = list(Person.objects.filter(citizen_id__in=citizen_ids[:20_000]).values_list("id", flat=True))
+    # Enough for 200,000 rows a second, twice this bench's target, so the pool does not run dry first.
+    pool = _copy_batches(venue_ids, person_ids, recorder_id, batch_size, int(min(seconds, 10) * 200_000))
+    table = connection.ops.quote_name(CheckIn._meta.db_table)
+    statement = f"COPY {table} ({_COPY_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+    stored = [0] * streams
+    failures: list[BaseException] = []
+    deadline = time.monotonic() + seconds
+
+    def stream(index: int) -> None:
+        try:
+            with _raw_connection() as raw, raw.cursor() as cursor:
+                for body in pool[index::streams]:
+                    if time.monotonic() >= deadline:
+                        break
+                    with cursor.copy(statement) as copy:
+                        copy.write(body)
+                    stored[index] += batch_size
+        except BaseException as exc:  # reported by the caller
+            failures.append(exc)
+
+    elapsed = _timed_threads(stream, streams)
+    if failures:
+        raise failures[0]
+    return sum(stored) / elapsed
+
+
+def _timed_threads(target: Callable[[int], None], count: int) -> float:
+    """Run ``target(0)`` … ``target(count - 1)`` in threads at once; the seconds until the last one ends."""
+    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
+def _checkpoint() -> None:
+    """Write out what the fill or the last run's clean-up left in PostgreSQL's buffers, so that every run
+    starts from the same state rather than with that write-back going on during the timed phases."""
+    import psycopg
+
+    try:
+        with _raw_connection() as raw:
+            raw.execute("CHECKPOINT")
+    except psycopg.errors.InsufficientPrivilege:
+        _progress("no CHECKPOINT (it needs a superuser or the pg_checkpoint role): figures may vary more")
+
+
+def _setting(name: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s)", [name])
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
+
+
 def _uuid_text(bits: int) -> str:
     """A version 4 UUID's text from 128 random bits."""
     text = f"{bits & _UUID_MASK | _UUID_V4:032x}"
@@ -472,13 +607,7 @@ def run_load(
             latencies.extend(mine)
             stored[0] += rows
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed = _timed_threads(worker, clients)
     if errors:
         raise SynthError(f"The server refused a request: {errors[0]}")
     return latencies, stored[0], elapsed
@@ -562,16 +691,19 @@ def measure(options: dict[str, Any]) -> dict[str, Any]:
         raise SynthError("The check-in benchmark runs on PostgreSQL.")
     seconds = min(max(float(options["seconds"]), 1.0), 120.0)
     token, venues, citizen_ids = _prepare(float(options["people_scale"]))
+    _remove_added_rows(None)  # left by a run that was interrupted, or by versions that kept them
     rows = _count_rows()
     fill_seconds = None
     if rows < options["rows"]:
         _progress(f"the table holds {rows:,} check-ins; filling to {options['rows']:,} with COPY …")
         fill_seconds = round(fill(options["rows"] - rows), 1)
         rows = _count_rows()
+    _checkpoint()
     _progress(f"{rows:,} check-ins; timing the tracing queries …")
     window_medians(20)  # warm the caches
     venue_ms, person_ms = window_medians(int(options["windows"]))
 
+    started = timezone.now()
     server = Server(int(options["workers"]), int(options["threads"]))
     try:
         server.wait_ready()
@@ -627,6 +759,12 @@ def measure(options: dict[str, Any]) -> dict[str, Any]:
         )
     finally:
         server.stop()
+    try:
+        _progress(f"the same batches COPYed straight into the table for {seconds:g} s …")
+        copy_rate = database_copy_rate(citizen_ids, batch_size, int(options["batch_clients"]), seconds)
+    finally:
+        _progress("deleting the check-ins this run added …")
+        _remove_added_rows(started)
     return {
         "benchmark": "checkins",
         "database": connection.vendor,
@@ -643,6 +781,8 @@ def measure(options: dict[str, Any]) -> dict[str, Any]:
         "batch_size": batch_size,
         "batch_rows": batch_rows,
         "batch_rows_per_second": round(batch_rows / batch_elapsed, 1),
+        "database_copy_rows_per_second": round(copy_rate, 1),
+        "shared_buffers": _setting("shared_buffers"),
         "venue_window_ms": round(venue_ms, 3),
         "person_window_ms": round(person_ms, 3),
         "windows": int(options["windows"]),
