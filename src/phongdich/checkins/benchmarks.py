@@ -452,13 +452,9 @@ class Client:
         return response.status, response.read()
 
 
-# One check-in in PostgreSQL's binary COPY format, in the columns of _COPY_COLUMNS: field count, then each
-# field's length and value (-1: NULL). Times are microseconds since 2000-01-01 UTC.
+# One check-in in PostgreSQL's binary COPY format, in the columns the batch endpoint COPYs (services.COPY_COLUMNS):
+# field count, then each field's length and value (-1: NULL). Times are microseconds since 2000-01-01 UTC.
 _COPY_ROW = struct.Struct("!hi16siqiiqiqiii6si?iqiq")
-_COPY_COLUMNS = (
-    "uuid, checked_in_at, checked_out_at, venue_id, person_id, phone, name, method, checkout_inferred, "
-    "recorded_by_id, received_at"
-)
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 _COPY_TRAILER = struct.pack("!h", -1)
 _POSTGRES_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -495,6 +491,7 @@ def database_copy_rate(citizen_ids: list[str], batch_size: int, streams: int, se
     """Rows a second that PostgreSQL stores when the bench's batch records are COPYed straight into the
     check-in table by ``streams`` connections, each COPY its own transaction, as the endpoint's."""
     from phongdich.accounts.models import User
+    from phongdich.checkins import services
     from phongdich.checkins.models import CheckIn
     from phongdich.people.models import Person
     from phongdich.venues.models import Venue, VenueStatus
@@ -505,7 +502,7 @@ def database_copy_rate(citizen_ids: list[str], batch_size: int, streams: int, se
     # Enough for 200,000 rows a second, twice this bench's target, so the pool does not run dry first.
     pool = _copy_batches(venue_ids, person_ids, recorder_id, batch_size, int(min(seconds, 10) * 200_000))
     table = connection.ops.quote_name(CheckIn._meta.db_table)
-    statement = f"COPY {table} ({_COPY_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+    statement = f"COPY {table} ({', '.join(services.COPY_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     stored = [0] * streams
     failures: list[BaseException] = []
     deadline = time.monotonic() + seconds

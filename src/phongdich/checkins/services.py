@@ -282,12 +282,7 @@ def venue_by_code(code: str, actor: User | None = None) -> Venue:
         if row is None:
             # Raw and narrow (prepared on PostgreSQL): composing the ORM query with its scope subquery cost
             # several times more than running it.
-            if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-                rows = fetch_prepared(_venue_by_code_sql(), [key])
-            else:
-                with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-                    cursor.execute(_venue_by_code_sql(), [key])
-                    rows = cursor.fetchall()
+            rows = fetch_prepared(_venue_by_code_sql(), [key])
             if not rows:
                 return None
             row = rows[0]
@@ -322,14 +317,11 @@ def _checked_citizen_id(actor: User | None, citizen_id: str) -> str:
 def visitor_by_citizen_id(actor: User | None, citizen_id: str) -> Visitor:
     """A visitor given by a typed CCCD/CMND, for :func:`record_checkin`.
 
-    On PostgreSQL the person is looked up by the insert statement itself, one round trip fewer for devices
-    sending a thousand a second; :func:`record_checkin` raises NotFound, storing nothing, when nobody
-    registered has the number. Elsewhere the person is looked up here.
+    :func:`record_checkin` finds the person (on PostgreSQL within the insert statement itself, one round
+    trip fewer for devices sending a thousand a second) and raises NotFound, storing nothing, when nobody
+    registered has the number.
     """
-    number = _checked_citizen_id(actor, citizen_id)
-    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        return Visitor(citizen_id=number)
-    return Visitor(person=identify_by_citizen_id(actor, number))
+    return Visitor(citizen_id=_checked_citizen_id(actor, citizen_id))
 
 
 def identify_by_citizen_id(actor: User | None, citizen_id: str) -> Person:
@@ -342,16 +334,11 @@ def identify_by_citizen_id(actor: User | None, citizen_id: str) -> Person:
     # composing the ORM query cost more than running it. (citizen_id is unique, so LIMIT 1 needs no order.)
     columns = ", ".join(_PERSON_FIELDS)
     sql = f"SELECT {columns} FROM {Person._meta.db_table} WHERE citizen_id = %s LIMIT 1"  # noqa: S608
-    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
-        rows = fetch_prepared(sql, [number])
-        if not rows:
-            raise NotFound(_("No registered person has this citizen ID."))
-        # The other fields stay deferred: they load if read, and a save cannot overwrite them with defaults.
-        return Person.from_db(DEFAULT_DB_ALIAS, _PERSON_FIELDS, rows[0])
-    found = list(Person.objects.raw(sql, [number]))
-    if not found:
+    rows = fetch_prepared(sql, [number])
+    if not rows:
         raise NotFound(_("No registered person has this citizen ID."))
-    return found[0]
+    # The other fields stay deferred: they load if read, and a save cannot overwrite them with defaults.
+    return Person.from_db(DEFAULT_DB_ALIAS, _PERSON_FIELDS, rows[0])
 
 
 def record_checkin(
@@ -384,6 +371,7 @@ def record_checkin(
         raise InvalidInput(_("The check-in has errors."), errors)
     postgres = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
     if by_citizen_id and not postgres:
+        # Elsewhere the person is looked up first (the portable insert below has no statement to do it in).
         person = identify_by_citizen_id(actor, visitor.citizen_id)
         visitor = Visitor(person=person, phone=visitor.phone, name=visitor.name)
         by_citizen_id = False
@@ -701,6 +689,7 @@ BATCH_METHODS = frozenset({CheckInMethod.PERSONAL_QR, CheckInMethod.TYPED_ID, Ch
 
 
 # Column types of the binary COPY, in the order of the rows _copy_all writes.
+COPY_COLUMNS = (*_COLUMNS, "checkout_inferred", "recorded_by_id", "received_at")
 _COPY_TYPES = (
     *("uuid", "timestamptz", "timestamptz", "int8", "int8", "text", "text", "text"),  # _COLUMNS
     *("bool", "int8", "timestamptz"),  # checkout_inferred, recorded_by_id, received_at
@@ -717,7 +706,7 @@ def _copy_all(rows: list[_Row], recorder_id: int | None, now: dt.datetime) -> bo
     """
     connection = connections[DEFAULT_DB_ALIAS]
     connection.ensure_connection()
-    columns = ", ".join((*_COLUMNS, "checkout_inferred", "recorded_by_id", "received_at"))
+    columns = ", ".join(COPY_COLUMNS)
     tail = (False, recorder_id, now)
     try:
         with (

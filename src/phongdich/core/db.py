@@ -104,14 +104,18 @@ def fetch_prepared(sql: str, params: Sequence[Any], using: str = "default") -> l
     client quotes every value into the text; for a statement run a thousand times a second both cost more
     than the work. psycopg prepares the statement on this connection the first time and then sends only
     the values. It runs in the connection's current transaction, errors come as Django's exceptions,
-    and Django's query log (debug pages, tests counting queries) sees it.
+    and Django's query log (debug pages, tests counting queries) sees it. Other databases run it through
+    Django's cursor, so callers need no branch of their own.
     """
     import psycopg
     from django.db import connections
     from psycopg import pq
 
     connection = connections[using]
-    assert connection.vendor == "postgresql", "prepared statements are for PostgreSQL"
+    if connection.vendor != "postgresql":
+        with connection.cursor() as plain:
+            plain.execute(sql, params)
+            return list(plain.fetchall()) if plain.description is not None else []
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)

@@ -27,7 +27,7 @@ def world(commune_officer, make_account, make_person):
 
 
 def copy_in(batches: list[bytes]) -> None:
-    statement = f"COPY {CheckIn._meta.db_table} ({benchmarks._COPY_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+    statement = f"COPY {CheckIn._meta.db_table} ({', '.join(services.COPY_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     with connection.cursor() as cursor:
         for body in batches:
             with cursor.cursor.copy(statement) as copy:
